@@ -1,0 +1,132 @@
+"""Plot helpers. Each takes ``ax=None`` (default: the current axes) and returns the axes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from sgdlab import _validate as check
+from sgdlab.train import History
+
+
+def grid_values(problem, xlim, ylim, resolution: int = 120):
+    """The problem's value on a ``resolution x resolution`` grid, cached on the problem.
+
+    Returns:
+        ``(X, Y, Z)``, each of shape (resolution, resolution).
+    """
+    resolution = check.integer("resolution", resolution, low=2)
+    key = (tuple(map(float, xlim)), tuple(map(float, ylim)), resolution)
+    cache = problem.__dict__.setdefault("_grid_cache", {})
+    if key not in cache:
+        xs = np.linspace(*key[0], resolution)
+        ys = np.linspace(*key[1], resolution)
+        X, Y = np.meshgrid(xs, ys)
+        Z = problem.value(np.stack([X, Y], axis=-1))
+        cache[key] = (X, Y, Z)
+    return cache[key]
+
+
+def contour(problem, *, ax=None, xlim=None, ylim=None, levels: int = 20,
+            resolution: int = 120, mark_minima: bool = True, filled: bool = False):
+    """Contour lines of a problem with two weights, with log-spaced levels above the
+    minimum so that both the floor of the valley and its walls show.
+
+    Args:
+        problem: anything with ``value(w)`` for ``w`` of shape (..., 2).
+        xlim, ylim: axis limits; default ``problem.default_view()``.
+        levels: number of contour levels.
+        mark_minima: mark the minimisers (stars) and saddles (crosses), if known.
+    """
+    ax = ax or plt.gca()
+    if xlim is None or ylim is None:
+        dx, dy = problem.default_view()
+        xlim, ylim = xlim or dx, ylim or dy
+    X, Y, Z = grid_values(problem, xlim, ylim, resolution)
+    floor = Z.min()
+    span = max(Z.max() - floor, 1e-12)
+    lv = floor + np.geomspace(span * 1e-4, span, levels)
+    if filled:
+        ax.contourf(X, Y, Z, levels=lv, cmap="viridis")
+    else:
+        ax.contour(X, Y, Z, levels=lv, cmap="viridis", linewidths=0.8)
+    if mark_minima and hasattr(problem, "minimizers"):
+        for m in problem.minimizers():
+            ax.plot(*m[:2], marker="*", color="crimson", markersize=12, linestyle="none")
+        for s in getattr(problem, "saddles", list)():
+            ax.plot(*s[:2], marker="x", color="black", markersize=9, linestyle="none")
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    ax.set_autoscale_on(False)  # paths that leave the picture must not rescale it
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_aspect("equal", adjustable="box")
+    return ax
+
+
+def _points(run) -> np.ndarray:
+    pts = run.params if isinstance(run, History) else np.asarray(run, dtype=float)
+    if pts is None:
+        raise ValueError("run has no recorded params: run it with record_params=True")
+    if pts.ndim != 2 or pts.shape[1] < 2:
+        raise ValueError(f"path points must have shape (steps, 2); got {pts.shape}")
+    return pts[np.all(np.isfinite(pts), axis=1)]
+
+
+def path(run, *, ax=None, label: str | None = None, color=None, markersize: float = 3):
+    """Draw the path of a run (a :class:`History` or points of shape (k, 2)) on ``ax``:
+    a line through the iterates, a circle at the start and a square at the end.
+    A diverged History is labelled as such."""
+    ax = ax or plt.gca()
+    pts = _points(run)
+    if isinstance(run, History) and run.diverged:
+        label = f"{label or 'run'} (diverged at step {run.diverged_at})"
+    (line,) = ax.plot(pts[:, 0], pts[:, 1], "-o", color=color, markersize=markersize,
+                      linewidth=1.2, label=label)
+    ax.plot(*pts[0, :2], "o", color=line.get_color(), markersize=7, markeredgecolor="white")
+    ax.plot(*pts[-1, :2], "s", color=line.get_color(), markersize=6, markeredgecolor="white")
+    return ax
+
+
+def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
+               optimum: float | None = None, log: bool = True):
+    """Loss against steps, epochs, samples seen or seconds, one line per run.
+
+    Args:
+        runs: a :class:`History`, or a mapping from label to History.
+        x: "step", "epoch", "samples" or "time".
+        which: "full" (the all-data loss at its cadence) or "minibatch".
+        optimum: subtract this (the minimum loss) to show the gap to the optimum.
+        log: logarithmic y axis (when all plotted values are positive).
+    """
+    ax = ax or plt.gca()
+    check.choice("which", which, ("full", "minibatch"))
+    check.choice("x", x, ("step", "epoch", "samples", "time"))
+    items = runs.items() if isinstance(runs, Mapping) else [(None, runs)]
+    all_positive = True
+    for label, h in items:
+        if which == "full":
+            steps, values = h.full_loss_steps, h.full_loss
+        else:
+            steps, values = np.arange(h.steps), h.loss
+        values = values - optimum if optimum is not None else values
+        ok = np.isfinite(values)
+        xs = h.x_axis(x, steps)
+        if h.diverged:
+            label = f"{label or 'run'} (diverged)"
+        (line,) = ax.plot(xs[ok], values[ok], label=label, linewidth=1.3)
+        if h.diverged and ok.any():
+            ax.plot(xs[ok][-1], values[ok][-1], "x", color=line.get_color(), markersize=10,
+                    markeredgewidth=2)
+        all_positive &= bool(np.all(values[ok] > 0))
+    if log and all_positive:
+        ax.set_yscale("log")
+    names = {"step": "step", "epoch": "epoch", "samples": "samples seen", "time": "seconds"}
+    ax.set_xlabel(names[x])
+    ylabel = "loss" if optimum is None else "loss - minimum"
+    ax.set_ylabel(ylabel if which == "full" else f"minibatch {ylabel}")
+    if any(label for label, _ in items):
+        ax.legend(fontsize="small")
+    return ax

@@ -1,0 +1,93 @@
+"""Learning-rate schedules: each maps a step number ``t = 0, 1, 2, ...`` to a rate.
+
+>>> sched = inverse_time(0.5, decay=0.1)
+>>> sched(0), sched(10)
+(0.5, 0.25)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sgdlab import _validate as check
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A learning rate as a function of the step ``t >= 0``; call it: ``sched(t)``."""
+
+    name: str
+    rule: Callable[[int], float]
+    lr0: float
+
+    def __call__(self, t: int) -> float:
+        t = check.integer("t", t, low=0)
+        return float(self.rule(t))
+
+
+def constant(lr: float) -> Schedule:
+    """``lr_t = lr``."""
+    lr = check.positive("lr", lr)
+    return Schedule("constant", lambda t: lr, lr)
+
+
+def step_decay(lr: float, *, drop: float = 0.5, every: int = 100) -> Schedule:
+    """``lr_t = lr * drop ** (t // every)``: multiply by ``drop`` (in (0, 1]) every
+    ``every`` steps."""
+    lr = check.positive("lr", lr)
+    drop = check.in_range("drop", drop, 0.0, 1.0, high_open=False)
+    if drop == 0:
+        raise ValueError("drop must be in (0, 1]; got 0.0")
+    every = check.integer("every", every)
+    return Schedule("step", lambda t: lr * drop ** (t // every), lr)
+
+
+def inverse_time(lr: float, *, decay: float = 0.01) -> Schedule:
+    """``lr_t = lr / (1 + decay * t)``: the Robbins-Monro schedule (for ``decay > 0``
+    the rates sum to infinity while their squares have a finite sum)."""
+    lr = check.positive("lr", lr)
+    decay = check.positive("decay", decay, allow_zero=True)
+    return Schedule("inverse time", lambda t: lr / (1.0 + decay * t), lr)
+
+
+def exponential(lr: float, *, gamma: float = 0.99) -> Schedule:
+    """``lr_t = lr * gamma ** t`` with ``gamma`` in (0, 1]."""
+    lr = check.positive("lr", lr)
+    gamma = check.in_range("gamma", gamma, 0.0, 1.0, high_open=False)
+    if gamma == 0:
+        raise ValueError("gamma must be in (0, 1]; got 0.0")
+    return Schedule("exponential", lambda t: lr * gamma**t, lr)
+
+
+def cosine(lr: float, *, total_steps: int, lr_min: float = 0.0) -> Schedule:
+    """Half a cosine from ``lr`` at ``t = 0`` down to ``lr_min`` at ``t = total_steps``,
+    then ``lr_min``."""
+    lr = check.positive("lr", lr)
+    total_steps = check.integer("total_steps", total_steps)
+    lr_min = check.positive("lr_min", lr_min, allow_zero=True)
+    if lr_min > lr:
+        raise ValueError(f"lr_min must be <= lr ({lr}); got {lr_min}")
+
+    def rule(t: int) -> float:
+        frac = min(t, total_steps) / total_steps
+        return lr_min + 0.5 * (lr - lr_min) * (1 + math.cos(math.pi * frac))
+
+    return Schedule("cosine", rule, lr)
+
+
+SCHEDULES: dict[str, Callable[..., Schedule]] = {
+    "constant": constant,
+    "step": step_decay,
+    "inverse_time": inverse_time,
+    "exponential": exponential,
+    "cosine": cosine,
+}
+
+
+def make(name: str, lr: float, **options) -> Schedule:
+    """Build a schedule by name: one of ``SCHEDULES`` (constant, step, inverse_time,
+    exponential, cosine), with that schedule's keyword options."""
+    check.choice("name", name, tuple(SCHEDULES))
+    return SCHEDULES[name](lr, **options)

@@ -1,0 +1,222 @@
+"""The training loop: run SGD on a problem and record what happened.
+
+``batch_size=n`` (or None) is full-batch gradient descent, ``batch_size=1`` is plain
+SGD, anything between is minibatch SGD.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from sgdlab import _validate as check
+from sgdlab.batches import SAMPLING, minibatch_stream
+from sgdlab.optim import SGD
+from sgdlab.schedules import Schedule, constant
+
+
+@dataclass
+class History:
+    """What a run recorded. ``k`` is the number of steps taken.
+
+    Attributes:
+        params: weights before each step and after the last, shape (k + 1, d);
+            None when the run was asked not to record them.
+        loss: minibatch loss before each step, shape (k,).
+        full_loss: full (all-data) loss, shape (m,), at steps ``full_loss_steps``.
+        full_loss_steps: the step numbers of ``full_loss``, shape (m,); 0 is the start.
+        lr: learning rate of each step, shape (k,).
+        grad_norm: Euclidean norm of each step's minibatch gradient, shape (k,).
+        samples_seen: examples used so far, shape (k + 1,), starting at 0.
+        time: seconds spent in gradients and updates so far, shape (k + 1,).
+        diverged: True when the run blew up and was stopped early.
+        diverged_at: the step at which it was stopped, or None.
+        n_samples: size of the data set (None for a 2-D test function).
+        batch_size: examples per step (None for a 2-D test function).
+        final: the last weights, shape (d,).
+    """
+
+    params: np.ndarray | None
+    loss: np.ndarray
+    full_loss: np.ndarray
+    full_loss_steps: np.ndarray
+    lr: np.ndarray
+    grad_norm: np.ndarray
+    samples_seen: np.ndarray
+    time: np.ndarray
+    diverged: bool
+    diverged_at: int | None
+    n_samples: int | None
+    batch_size: int | None
+    final: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        """Number of steps taken."""
+        return len(self.lr)
+
+    @property
+    def epochs(self) -> np.ndarray:
+        """Passes over the data so far, shape (k + 1,) (steps for a 2-D test function)."""
+        if self.n_samples is None:
+            return np.arange(self.steps + 1, dtype=float)
+        return self.samples_seen / self.n_samples
+
+    def x_axis(self, kind: str, at: np.ndarray | None = None) -> np.ndarray:
+        """The steps ``at`` (default: all, 0..k) measured in ``kind``: "step", "epoch",
+        "samples" or "time"."""
+        check.choice("x", kind, ("step", "epoch", "samples", "time"))
+        at = np.arange(self.steps + 1) if at is None else np.asarray(at)
+        table = {"step": np.arange(self.steps + 1, dtype=float), "epoch": self.epochs,
+                 "samples": self.samples_seen.astype(float), "time": self.time}
+        return table[kind][at]
+
+
+def _schedule(lr) -> Schedule:
+    if isinstance(lr, Schedule):
+        return lr
+    if callable(lr):
+        raise ValueError("lr must be a number > 0 or a sgdlab.schedules.Schedule; "
+                         "wrap a function with sgdlab.schedules.Schedule(name, rule, lr0)")
+    return constant(lr)
+
+
+def _resolve_rng(rng) -> np.random.Generator | None:
+    if rng is None or isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, int) and not isinstance(rng, bool):
+        return np.random.default_rng(rng)
+    raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)) or an int "
+                     f"seed; got {type(rng).__name__}")
+
+
+def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
+        batch_size: int | None = None, momentum: float = 0.0, dampening: float = 0.0,
+        nesterov: bool = False, weight_decay: float = 0.0, sampling: str = "shuffle",
+        rng: np.random.Generator | int | None = None, full_loss_every: int = 1,
+        record_params: bool = True, divergence_factor: float = 1e4) -> History:
+    """Run (minibatch) SGD with ``sgdlab.optim.SGD`` on ``problem`` from ``w0``.
+
+    Args:
+        problem: a data problem (``sgdlab.losses``) or a 2-D test function
+            (``sgdlab.objectives``); it needs ``loss(w, idx)`` and ``grad(w, idx)``.
+        w0: starting weights, shape (d,). Not modified.
+        lr: learning rate > 0, or a ``Schedule`` from ``sgdlab.schedules``.
+        steps: number of updates; give this or ``epochs``.
+        epochs: number of passes over the data (data problems only).
+        batch_size: rows per step, 1..n; None means all n (full-batch GD).
+        momentum, dampening, nesterov, weight_decay: as ``torch.optim.SGD``.
+        sampling: "shuffle" (reshuffle every epoch, each row once per epoch) or
+            "replacement" (each batch drawn independently, with replacement).
+        rng: a ``numpy.random.Generator`` or an int seed; needed when ``batch_size < n``.
+        full_loss_every: compute the full loss every this many steps (and at the end).
+        record_params: keep the weights of every step (turn off for long runs).
+        divergence_factor: stop and flag the run as diverged when the full loss
+            exceeds this many times ``max(|initial loss|, 1)``, or anything is NaN/inf.
+
+    Returns:
+        A :class:`History`.
+
+    Example:
+        >>> from sgdlab.objectives import Quadratic
+        >>> h = run(Quadratic(condition=10), [1.0, 1.0], lr=0.5, steps=100)
+        >>> bool(h.full_loss[-1] < 1e-6), h.diverged
+        (True, False)
+    """
+    schedule = _schedule(lr)
+    n = problem.n_samples
+    d = problem.dim
+    w = check.float_array("w0", w0, shape=(d,)).copy()
+    check.choice("sampling", sampling, SAMPLING)
+    full_loss_every = check.integer("full_loss_every", full_loss_every)
+    divergence_factor = check.positive("divergence_factor", divergence_factor)
+    rng = _resolve_rng(rng)
+
+    if n is None:  # a 2-D test function: deterministic gradient, no data
+        if batch_size is not None:
+            raise ValueError("batch_size must be None for a 2-D test function: it has no data "
+                             "to sample from")
+        if epochs is not None:
+            raise ValueError("epochs needs a data problem; give steps for a 2-D test function")
+        batch_size_used = None
+    else:
+        batch_size_used = n if batch_size is None else check.integer(
+            "batch_size", batch_size, low=1, high=n)
+
+    if (steps is None) == (epochs is None):
+        raise ValueError("give exactly one of steps and epochs")
+    if steps is not None:
+        total = check.integer("steps", steps)
+    else:
+        total = check.integer("epochs", epochs) * math.ceil(n / batch_size_used)
+
+    if n is None or batch_size_used == n and sampling == "shuffle":
+        batches = None  # every step uses all the data
+    else:
+        if rng is None:
+            raise ValueError("rng must be given for a stochastic run (batch_size < n): "
+                             "pass rng=np.random.default_rng(seed)")
+        batches = minibatch_stream(n, batch_size_used, rng=rng, sampling=sampling)
+
+    opt = SGD([w], lr=schedule(0), momentum=momentum, dampening=dampening,
+              weight_decay=weight_decay, nesterov=nesterov)
+
+    params = np.empty((total + 1, d)) if record_params else None
+    loss = np.empty(total)
+    lrs = np.empty(total)
+    grad_norm = np.empty(total)
+    seen = np.zeros(total + 1, dtype=np.int64)
+    clock = np.zeros(total + 1)
+    full_steps, full_values = [0], []
+
+    with np.errstate(all="ignore"):
+        loss0 = problem.loss(w)
+        full_values.append(loss0)
+        limit = divergence_factor * max(abs(loss0), 1.0)
+        if params is not None:
+            params[0] = w
+        diverged_at = None
+        k = 0
+        elapsed = 0.0
+        while k < total:
+            idx = None if batches is None else next(batches)
+            lr_k = schedule(k)
+            opt.lr = lr_k
+            start = time.perf_counter()
+            g = problem.grad(w, idx)
+            loss_k = problem.loss(w, idx)
+            opt.step([g])
+            elapsed += time.perf_counter() - start
+            loss[k], lrs[k] = loss_k, lr_k
+            grad_norm[k] = math.sqrt(float(g @ g))
+            used = 0 if n is None else (n if idx is None else len(idx))
+            seen[k + 1] = seen[k] + used
+            clock[k + 1] = elapsed
+            if params is not None:
+                params[k + 1] = w
+            k += 1
+            blown = not (np.isfinite(loss_k) and np.all(np.isfinite(w)))
+            if not blown and (k % full_loss_every == 0 or k == total):
+                full = problem.loss(w)
+                full_steps.append(k)
+                full_values.append(full)
+                blown = not np.isfinite(full) or abs(full) > limit
+            if blown:
+                diverged_at = k
+                break
+
+    finite_rows = np.all(np.isfinite(params[: k + 1]), axis=1) if params is not None else None
+    if params is not None:
+        final = params[: k + 1][finite_rows][-1].copy()
+    else:
+        final = w.copy() if np.all(np.isfinite(w)) else np.full(d, np.nan)
+    return History(
+        params=None if params is None else params[: k + 1],
+        loss=loss[:k], full_loss=np.array(full_values, dtype=float),
+        full_loss_steps=np.array(full_steps), lr=lrs[:k], grad_norm=grad_norm[:k],
+        samples_seen=seen[: k + 1], time=clock[: k + 1], diverged=diverged_at is not None,
+        diverged_at=diverged_at, n_samples=n, batch_size=batch_size_used, final=final,
+    )

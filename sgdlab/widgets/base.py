@@ -1,0 +1,112 @@
+"""The machinery every interactive explorer in the course shares.
+
+An :class:`Explorer` owns some ipywidgets controls, one matplotlib ``Figure`` and an
+``Image`` widget. When a control changes it recomputes, updates the figure's
+artists in place and shows the figure as a fresh PNG. The figure is never handed to
+pyplot, so figures do not pile up below the cell, and replacing the image's bytes
+does not flicker. A callback that fails shows a short message in the widget and is
+kept in ``explorer.error`` (tests assert it stays None): nothing is swallowed.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import traceback
+from typing import Any
+
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+
+
+class Explorer:
+    """Base class: subclasses define ``setup(fig)``, ``compute(**values)`` and ``draw(result)``.
+
+    Args:
+        controls: name -> ipywidgets control; the names are the keyword arguments
+            that ``compute`` receives.
+        figsize: figure size in inches.
+        dpi: resolution of the PNG shown.
+    """
+
+    def __init__(self, controls: dict[str, widgets.ValueWidget], *,
+                 figsize: tuple[float, float] = (10.0, 4.0), dpi: int = 80):
+        self.controls = controls
+        for control in controls.values():
+            if hasattr(control, "continuous_update"):
+                control.continuous_update = False  # recompute on release, not on every pixel
+            control.observe(self._on_change, names="value")
+        self.dpi = dpi
+        self.fig = Figure(figsize=figsize, layout="constrained")
+        self.image = widgets.Image(format="png")
+        self.status = widgets.HTML()
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.last_update_seconds = 0.0
+        self.updates = 0
+        self.setup(self.fig)
+        self.refresh()
+
+    # --- what a subclass provides -------------------------------------------------
+    def setup(self, fig: Figure) -> None:
+        """Create the axes and everything that does not change (contours, labels)."""
+
+    def compute(self, **values) -> Any:
+        """Run whatever the controls ask for; the result goes to :meth:`draw`."""
+        raise NotImplementedError
+
+    def draw(self, result: Any) -> str:
+        """Update the figure's artists for ``result``; return a one-line HTML status."""
+        raise NotImplementedError
+
+    # --- the machinery ------------------------------------------------------------
+    @property
+    def values(self) -> dict[str, Any]:
+        """The controls' current values, by name."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def set(self, **values) -> None:
+        """Set controls by name, as a learner moving them would (each change redraws)."""
+        for name, value in values.items():
+            if name not in self.controls:
+                raise ValueError(f"unknown control {name!r}; this explorer has "
+                                 f"{', '.join(self.controls)}")
+            self.controls[name].value = value
+
+    def _on_change(self, change) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute and redraw for the controls' current values."""
+        start = time.perf_counter()
+        try:
+            self.result = self.compute(**self.values)
+            self.status.value = self.draw(self.result)
+            buffer = io.BytesIO()
+            self.fig.savefig(buffer, format="png", dpi=self.dpi)
+            self.image.value = buffer.getvalue()
+            self.error = None
+        except Exception as exc:  # shown to the learner, kept for the tests
+            self.error = exc
+            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            self.status.value = (
+                f"<span style='color:#b00020'>This setting could not be drawn: {last}</span>"
+            )
+        self.last_update_seconds = time.perf_counter() - start
+        self.updates += 1
+
+    @property
+    def widget(self) -> widgets.Widget:
+        """The whole explorer as one widget: controls, status line, figure."""
+        return widgets.VBox([widgets.HBox(list(self.controls.values())), self.status,
+                             self.image])
+
+    def _repr_mimebundle_(self, **kwargs):
+        """Jupyter shows an explorer as its widget."""
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def flag(text: str, ok: bool) -> str:
+    """A status fragment: green when ``ok``, red otherwise."""
+    color = "#1b7f3b" if ok else "#b00020"
+    return f"<b style='color:{color}'>{text}</b>"
