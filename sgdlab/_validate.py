@@ -58,7 +58,8 @@ def float_array(name: str, value, *, ndim: int | None = None, shape=None) -> np.
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers; got {type(value).__name__}") from None
+        kind = type(value).__name__
+        raise ValueError(f"{name} must be an array of numbers; got {kind}") from None
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array; got shape {arr.shape}")
     if shape is not None and arr.shape != tuple(shape):
