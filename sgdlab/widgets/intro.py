@@ -1,0 +1,69 @@
+"""Notebook 00's explorer: a first slider, gradient descent on a parabola.
+
+:class:`ParabolaExplorer` takes a handful of gradient steps on ``f(w) = a/2 w^2``
+for the learning rate on its slider and draws them on the parabola, so a newcomer
+sees what moving a slider does before the course proper begins.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from sgdlab import _validate as check
+from sgdlab.widgets.base import Explorer, flag
+
+
+def parabola_steps(lr: float, *, a: float = 1.0, w0: float = 2.0, steps: int = 8) -> np.ndarray:
+    """Iterates of gradient descent ``w <- w - lr * a * w`` on ``f(w) = a/2 w^2``.
+
+    Returns:
+        ``w_0, ..., w_steps``, shape (steps + 1,).
+    """
+    lr = check.positive("lr", lr)
+    a = check.positive("a", a)
+    steps = check.integer("steps", steps)
+    return w0 * (1.0 - lr * a) ** np.arange(steps + 1)
+
+
+class ParabolaExplorer(Explorer):
+    """One slider (the learning rate, 0.1 to 2.5) and GD's steps on ``w^2 / 2``.
+
+    Attributes:
+        result: the iterates of the last run, shape (steps + 1,).
+    """
+
+    def __init__(self, *, steps: int = 8, dpi: int = 80):
+        self.steps = check.integer("steps", steps)
+        lr = widgets.FloatSlider(value=0.3, min=0.1, max=2.5, step=0.1,
+                                 description="learning rate", readout_format=".1f",
+                                 style={"description_width": "initial"})
+        super().__init__({"lr": lr}, figsize=(7.0, 3.2), dpi=dpi)
+
+    def setup(self, fig: Figure) -> None:
+        self.ax = fig.subplots()
+        grid = np.linspace(-3.2, 3.2, 200)
+        self.ax.plot(grid, grid**2 / 2, color="0.6")
+        (self.steps_line,) = self.ax.plot([], [], "-o", color="tab:blue", markersize=5)
+        self.ax.set_xlim(-3.2, 3.2)
+        self.ax.set_ylim(-0.3, 5.2)
+        self.ax.set_xlabel("$w$")
+        self.ax.set_ylabel("$f(w) = w^2/2$")
+
+    def compute(self, lr: float) -> np.ndarray:
+        return parabola_steps(lr, steps=self.steps)
+
+    def draw(self, result: np.ndarray) -> str:
+        self.steps_line.set_data(result, result**2 / 2)
+        lr = self.controls["lr"].value
+        start, end = abs(result[0]), abs(result[-1])
+        if np.isclose(end, start):
+            verdict, ok = "bouncing between two points forever", False
+        elif end > start:
+            verdict, ok = "moving away from the minimum", False
+        else:
+            verdict, ok = "approaching the minimum", True
+        self.steps_line.set_color("tab:blue" if ok else "#b00020")
+        self.ax.set_title(f"{self.steps} steps with learning rate {lr:.1f}")
+        return f"lr = {lr:.1f}: " + flag(verdict, ok)
