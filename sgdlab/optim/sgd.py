@@ -16,27 +16,19 @@ The first momentum step copies the gradient into the buffer, with no
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-
-def _hyper(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    if value < 0.0:
-        raise ValueError(f"Invalid {name}: {value} ({name} must be >= 0)")
-    return float(value)
+from sgdlab.optim._base import Optimizer, hyper
 
 
-class SGD:
+class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, as ``torch.optim.SGD``.
 
     Args:
         params: list of float numpy arrays (any shapes); ``step`` updates them in place.
         lr: learning rate, >= 0 (torch allows 0: no step).
-        momentum: momentum factor mu, >= 0.
-        dampening: dampening tau for momentum, >= 0.
+        momentum: momentum factor, >= 0.
+        dampening: dampening for momentum.
         weight_decay: L2 penalty added to the gradient, >= 0.
         nesterov: Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
         maximize: ascend instead of descend.
@@ -55,27 +47,17 @@ class SGD:
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0,
                  nesterov: bool = False, maximize: bool = False):
-        self.lr = _hyper("learning rate", lr)
-        self.momentum = _hyper("momentum value", momentum)
+        super().__init__(params, lr, weight_decay, maximize)
+        self.momentum = hyper("momentum", momentum)
         self.dampening = float(dampening)
-        self.weight_decay = _hyper("weight_decay value", weight_decay)
         self.nesterov = bool(nesterov)
-        self.maximize = bool(maximize)
+        self._check_nesterov()
+        self.momentum_buffers: list[np.ndarray | None] = [None] * len(self.params)
+
+    def _check_nesterov(self) -> None:
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening "
-                             f"(got momentum={momentum}, dampening={dampening})")
-        if isinstance(params, np.ndarray):
-            raise ValueError("params must be a list of numpy arrays, not a single array: "
-                             "write SGD([w], ...)")
-        self.params = list(params)
-        if not self.params:
-            raise ValueError("params must be a non-empty list of numpy arrays; got an empty list")
-        for i, p in enumerate(self.params):
-            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
-                kind = p.dtype if isinstance(p, np.ndarray) else type(p).__name__
-                raise ValueError(f"params[{i}] must be a floating-point numpy array "
-                                 f"(updated in place); got {kind}")
-        self.momentum_buffers: list[np.ndarray | None] = [None] * len(self.params)
+                             f"(got momentum={self.momentum}, dampening={self.dampening})")
 
     def step(self, grads) -> None:
         """Update every parameter in place from its gradient.
@@ -83,21 +65,8 @@ class SGD:
         Args:
             grads: list of arrays, one per parameter, each of the parameter's shape.
         """
-        grads = list(grads)
-        if len(grads) != len(self.params):
-            raise ValueError(f"grads must hold one array per parameter: expected "
-                             f"{len(self.params)}, got {len(grads)}")
-        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            g = np.asarray(g, dtype=p.dtype)
-            if g.shape != p.shape:
-                raise ValueError(f"grads[{i}] must have the shape of params[{i}], "
-                                 f"{p.shape}; got {g.shape}")
-            if self.maximize:
-                g = -g
-            if self.weight_decay != 0:
-                g = g + self.weight_decay * p
+        self._check_nesterov()
+        for i, p, g in self._pairs(grads):
             if self.momentum != 0:
                 buf = self.momentum_buffers[i]
                 if buf is None:
