@@ -76,6 +76,19 @@ def heavy_ball_rate(lr: float, momentum: float, eigenvalues) -> float:
     return worst
 
 
+def heavy_ball_stability_threshold(momentum: float, L: float) -> float:
+    """Heavy ball (torch-style momentum) on a quadratic with largest Hessian eigenvalue
+    ``L`` converges for every start iff ``0 <= momentum < 1`` and
+    ``0 < lr < 2 (1 + momentum) / L``; this returns that bound on ``lr``.
+
+    Example:
+        >>> heavy_ball_stability_threshold(0.5, L=1.0)
+        3.0
+    """
+    momentum = check.in_range("momentum", momentum, 0.0, 1.0)
+    return 2.0 * (1.0 + momentum) / check.positive("L", L)
+
+
 def momentum_window(momentum: float) -> float:
     """Momentum averages roughly the last ``1 / (1 - momentum)`` gradients."""
     momentum = check.in_range("momentum", momentum, 0.0, 1.0)
