@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +99,8 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
         batch_size: int | None = None, momentum: float = 0.0, dampening: float = 0.0,
         nesterov: bool = False, weight_decay: float = 0.0, sampling: str = "shuffle",
         rng: np.random.Generator | int | None = None, full_loss_every: int = 1,
-        record_params: bool = True, divergence_factor: float = 1e4) -> History:
+        record_params: bool = True, divergence_factor: float = 1e4,
+        optimizer: Callable[[list[np.ndarray]], Any] | None = None) -> History:
     """Run (minibatch) SGD with ``sgdlab.optim.SGD`` on ``problem`` from ``w0``.
 
     Args:
@@ -116,6 +119,12 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
         record_params: keep the weights of every step (turn off for long runs).
         divergence_factor: stop and flag the run as diverged when the full loss
             exceeds this many times ``max(|initial loss|, 1)``, or anything is NaN/inf.
+        optimizer: another optimizer instead of SGD: a function that takes the list
+            ``[w]`` and returns an object with a ``step(grads)`` method that updates
+            ``w`` in place and an ``lr`` attribute, e.g.
+            ``lambda params: sgdlab.optim.Adam(params, lr=0.01)``. The learning rate
+            still comes from ``lr`` (written to ``opt.lr`` before every step); leave
+            momentum, dampening, nesterov and weight_decay at their defaults.
 
     Returns:
         A :class:`History`.
@@ -161,8 +170,14 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
                              "pass rng=np.random.default_rng(seed)")
         batches = minibatch_stream(n, batch_size_used, rng=rng, sampling=sampling)
 
-    opt = SGD([w], lr=schedule(0), momentum=momentum, dampening=dampening,
-              weight_decay=weight_decay, nesterov=nesterov)
+    if optimizer is None:
+        opt = SGD([w], lr=schedule(0), momentum=momentum, dampening=dampening,
+                  weight_decay=weight_decay, nesterov=nesterov)
+    elif (momentum, dampening, nesterov, weight_decay) != (0.0, 0.0, False, 0.0):
+        raise ValueError("momentum, dampening, nesterov and weight_decay are SGD's options: "
+                         "with optimizer=..., give them to that optimizer instead")
+    else:
+        opt = optimizer([w])
 
     params = np.empty((total + 1, d)) if record_params else None
     loss = np.empty(total)

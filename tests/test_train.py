@@ -149,3 +149,18 @@ def test_momentum_run_uses_torch_convention(regression):
         opt.step([regression.grad(w)])
     h = run(regression, np.zeros(3), lr=0.05, steps=30, momentum=0.8, nesterov=True)
     np.testing.assert_allclose(h.final, w, rtol=1e-14)
+
+
+def test_other_optimizers_plug_into_the_same_loop(regression):
+    from sgdlab.optim import Adam
+
+    w = np.zeros(3)
+    opt = Adam([w], lr=0.05)
+    for _ in range(25):
+        opt.step([regression.grad(w)])
+    h = run(regression, np.zeros(3), lr=0.05, steps=25,
+            optimizer=lambda params: Adam(params, lr=1.0))  # run sets lr every step
+    np.testing.assert_allclose(h.final, w, rtol=1e-14)
+    with pytest.raises(ValueError, match="give them to that optimizer"):
+        run(regression, np.zeros(3), lr=0.05, steps=5, momentum=0.9,
+            optimizer=lambda params: Adam(params))
