@@ -17,6 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 
 class Explorer:
@@ -45,6 +46,13 @@ class Explorer:
         self.last_update_seconds = 0.0
         self.updates = 0
         self.setup(self.fig)
+        if self.fig.get_layout_engine() is not None:
+            # Lay the figure out once and freeze it: the constrained layout would cost
+            # more than the rest of a redraw. (No engine at all, rather than "none":
+            # savefig then skips a second, dry-run draw.) Explorers whose titles change
+            # set stand-in titles of the right height in setup().
+            self.fig.draw_without_rendering()
+            self.fig.set_layout_engine(None)
         self.refresh()
 
     # --- what a subclass provides -------------------------------------------------
@@ -83,7 +91,9 @@ class Explorer:
             self.result = self.compute(**self.values)
             self.status.value = self.draw(self.result)
             buffer = io.BytesIO()
-            self.fig.savefig(buffer, format="png", dpi=self.dpi)
+            # light compression: several times faster to write, a little larger to send
+            self.fig.savefig(buffer, format="png", dpi=self.dpi,
+                             pil_kwargs={"compress_level": 1})
             self.image.value = buffer.getvalue()
             self.error = None
         except Exception as exc:  # shown to the learner, kept for the tests
@@ -104,6 +114,16 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs):
         """Jupyter shows an explorer as its widget."""
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def plain_tick(value: float, _pos=None) -> str:
+    """A tick label without mathtext: 0.01, 1, 100, 1e-6, 1e6."""
+    return f"{value:g}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+
+
+# For log axes: matplotlib's default 10^k labels go through mathtext, whose parsing
+# costs more per redraw than most of the explorers' training runs.
+LOG_TICKS = FuncFormatter(plain_tick)
 
 
 def flag(text: str, ok: bool) -> str:

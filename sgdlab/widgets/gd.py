@@ -19,7 +19,7 @@ from sgdlab import _validate as check
 from sgdlab import plots, theory
 from sgdlab.objectives import Quadratic
 from sgdlab.train import History, run
-from sgdlab.widgets.base import Explorer, flag
+from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 OK_COLOR = "tab:blue"
 BAD_COLOR = "#b00020"
@@ -147,7 +147,7 @@ class LearningRateExplorer(Explorer):
         self.ax_loss.yaxis.set_major_locator(ticker.LogLocator(numticks=6))
         self.ax_loss.yaxis.set_minor_locator(ticker.NullLocator())
         self.ax_loss.xaxis.set_major_locator(ticker.MaxNLocator(4, integer=True))
-        self.ax_loss.yaxis.set_major_formatter(ticker.FuncFormatter(_plain))
+        self.ax_loss.yaxis.set_major_formatter(LOG_TICKS)
         self.ax_loss.yaxis.set_minor_formatter(ticker.NullFormatter())
         self.ax_loss.set_xlabel("step")
         self.ax_loss.set_ylabel("loss - minimum")
@@ -157,7 +157,7 @@ class LearningRateExplorer(Explorer):
         lo, hi = self.positions[0] / 1.2, self.positions[-1] * 1.2
         ax.set_xlim(lo, hi)
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(_plain))
+        ax.xaxis.set_major_formatter(LOG_TICKS)
         ax.xaxis.set_minor_locator(ticker.NullLocator())
         ax.set_ylim(0, 1)
         ax.set_yticks([])
@@ -172,14 +172,11 @@ class LearningRateExplorer(Explorer):
         (self.lr_marker,) = ax.plot([], [], "v", color="black", markersize=9)
         ax.set_xlabel("learning rate (log scale)")
 
-        # Lay the figure out once, with stand-in titles of the real height, then freeze
-        # it: the constrained layout costs more than the rest of a redraw.
+        # stand-in titles of the real height, for the layout the base class freezes
         self.ax_path.set_title("lr")
         self.ax_loss.set_title(f"2/L = {self.threshold:.3g},  best 2/(L+μ) = "
                                f"{self.best_lr:.3g},  κ = L/μ = {self.L / self.mu:.3g}",
                                fontsize=10)
-        fig.draw_without_rendering()
-        fig.set_layout_engine(None)
 
     def compute(self, lr: float) -> History:
         """Run full-batch GD for ``steps`` steps at this learning rate."""
@@ -220,7 +217,3 @@ class LearningRateExplorer(Explorer):
         return (f"lr = {lr:.3g} = {ratio:.3g} × 2/L ({side} the threshold 2/L = "
                 f"{self.threshold:.3g}) &nbsp; {flag(verdict, not result.diverged)}")
 
-
-def _plain(value: float, _pos=None) -> str:
-    """A tick label without mathtext: 0.01, 1, 100, 1e-06."""
-    return f"{value:g}"

@@ -18,8 +18,7 @@ from sgdlab.data import add_bias_column, load_diabetes
 from sgdlab.losses import LeastSquares
 from sgdlab.theory import gd_stability_threshold, gradient_noise, minibatch_variance
 from sgdlab.train import History, run
-from sgdlab.widgets.base import Explorer, flag
-from sgdlab.widgets.sgd import PLAIN
+from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis
 _CAP = 100.0  # draw loss gaps up to this many times the starting gap (diverged runs go off)
@@ -151,7 +150,7 @@ class MinibatchExplorer(Explorer):
                              markeredgewidth=2)
             self.lines[key] = (line, end)
         ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(PLAIN)
+        ax.yaxis.set_major_formatter(LOG_TICKS)
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlim(0, self.epochs * n)
         ax.set_xlabel("samples seen")

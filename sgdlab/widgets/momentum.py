@@ -23,7 +23,7 @@ from sgdlab import _validate as check
 from sgdlab import plots, theory
 from sgdlab.objectives import Quadratic
 from sgdlab.train import History, run
-from sgdlab.widgets.base import Explorer, flag
+from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 OK_COLOR = "tab:blue"
 BAD_COLOR = "#b00020"
@@ -150,7 +150,7 @@ class MomentumExplorer(Explorer):
         ax.set_yscale("log")
         # plain-text tick labels: mathtext ones make every redraw slower
         ax.yaxis.set_major_locator(ticker.LogLocator(numticks=6))
-        ax.yaxis.set_major_formatter(ticker.FuncFormatter(_plain))
+        ax.yaxis.set_major_formatter(LOG_TICKS)
         ax.yaxis.set_minor_locator(ticker.NullLocator())
         ax.set_xlabel("step")
         ax.set_ylabel("loss - minimum")
@@ -158,13 +158,9 @@ class MomentumExplorer(Explorer):
 
         self._draw_map(fig)
 
-        # Lay the figure out once with stand-in titles, then freeze it: the
-        # constrained layout costs more than the rest of a redraw. (No layout engine
-        # at all, rather than "none": savefig then skips a second, dry-run draw.)
+        # stand-in titles of the real height, for the layout the base class freezes
         self.ax_path.set_title("lr")
         self.ax_loss.set_title("lr")
-        fig.draw_without_rendering()
-        fig.set_layout_engine(None)
 
     def _draw_map(self, fig: Figure) -> None:
         """The (lr, momentum) plane: theory's rate, the stability boundary, the best pair."""
@@ -199,7 +195,7 @@ class MomentumExplorer(Explorer):
         ax.set_xscale("log")
         ax.set_xlim(*self.lr_range)
         ax.set_ylim(0.0, 0.99)
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(_plain))
+        ax.xaxis.set_major_formatter(LOG_TICKS)
         ax.xaxis.set_minor_locator(ticker.NullLocator())
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel("momentum")
@@ -266,7 +262,3 @@ class MomentumExplorer(Explorer):
         ok = np.isfinite(gap)
         return h.full_loss_steps[ok], np.maximum(gap[ok], LOSS_FLOOR)
 
-
-def _plain(value: float, _pos=None) -> str:
-    """A tick label without mathtext: 0.01, 1, 100, 1e-06."""
-    return f"{value:g}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import NullFormatter
 
 from sgdlab.data import make_linear_regression
 from sgdlab.losses import LeastSquares
@@ -20,12 +20,10 @@ from sgdlab.plots import contour
 from sgdlab.schedules import inverse_time
 from sgdlab.theory import gradient_noise
 from sgdlab.train import History, run
-from sgdlab.widgets.base import Explorer, flag
+from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis
 _CAP = 100.0  # draw loss gaps up to this many times the starting gap (diverged runs go off)
-# plain "1e-3" tick labels: the default 10^k labels go through (slow) mathtext
-PLAIN = FuncFormatter(lambda v, _: f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e+"))
 ZOOM = 0.4  # half-width of the zoomed view around the minimum
 
 
@@ -109,7 +107,7 @@ class SGDExplorer(Explorer):
         (self.blowup,) = self.ax_loss.plot([], [], "x", color="black", markersize=10,
                                            markeredgewidth=2)
         self.ax_loss.set_yscale("log")
-        self.ax_loss.yaxis.set_major_formatter(PLAIN)
+        self.ax_loss.yaxis.set_major_formatter(LOG_TICKS)
         self.ax_loss.yaxis.set_minor_formatter(NullFormatter())
         self.ax_loss.set_xlim(0, total)
         self.ax_loss.set_xlabel("step (one example each)")

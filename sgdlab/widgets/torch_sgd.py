@@ -16,20 +16,16 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 import torch
-from matplotlib.ticker import FuncFormatter, LogFormatter, NullLocator
+from matplotlib.ticker import LogFormatter, NullLocator
 
 from sgdlab import _validate as check
 from sgdlab import data, losses, nets, train
-from sgdlab.widgets.base import Explorer, flag
+from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 TOLERANCE = 1e-10
 """Largest relative difference between the torch and sgdlab weights counted as agreement."""
 
 _FLOOR = 1e-18  # exact agreement (difference 0) is drawn here on the log scale
-# Plain "1e-10" tick labels: matplotlib's default 10^k labels go through mathtext,
-# whose parsing would cost more per refresh than both training runs.
-_PLAIN = FuncFormatter(lambda v, _: f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
-                       .replace("e+", "e"))
 
 
 @dataclass(frozen=True)
@@ -184,7 +180,7 @@ class TorchSGDExplorer(Explorer):
         ax.set_ylim(_FLOOR / 10, 1e2)
         ax.set_yticks([1e-18, 1e-14, 1e-10, 1e-6, 1e-2])
         ax.yaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_major_formatter(_PLAIN)
+        ax.yaxis.set_major_formatter(LOG_TICKS)
         ax.set_xlabel("epoch")
         ax.set_ylabel("|w_torch - w_sgdlab| / |w_sgdlab|")
         ax.set_title(f"weights, step by step (0 drawn at {_FLOOR:.0e})", fontsize="medium")
