@@ -30,10 +30,6 @@ class Entry:
     title: str
 
     @property
-    def number(self) -> str:
-        return self.path.name[:2]
-
-    @property
     def exercise(self) -> Path | None:
         student = EXERCISES / self.path.name
         return student if student.exists() else None
@@ -71,12 +67,12 @@ def course() -> list[Entry]:
 
 
 def index_text(entries: list[Entry]) -> str:
-    lines = [INDEX_MARK, "## The course", "", "| | notebook | exercises |", "| --- | --- | --- |"]
+    lines = [INDEX_MARK, "## The course", "", "| notebook | exercises |", "| --- | --- |"]
     for e in entries:
         if e.path.name == START:
             continue
         ex = f"[exercises](../exercises/{e.exercise.name})" if e.exercise else "—"
-        lines.append(f"| {e.number} | [{e.title}]({e.path.name}) | {ex} |")
+        lines.append(f"| [{e.title}]({e.path.name}) | {ex} |")
     return "\n".join(lines)
 
 

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Generate the student versions of the exercise notebooks from the solution versions.
+
+    python scripts/make_student_versions.py           # write exercises/NN_*.ipynb
+    python scripts/make_student_versions.py --check   # exit 1 if any student version is stale
+    python scripts/make_student_versions.py --otter DIR  # otter-grader master notebooks
+
+The source is ``exercises/solutions/NN_*.ipynb``; each student version has the same
+name one folder up. In a student version:
+
+- a task cell (a code cell with a solution region and no ``open-question`` tag) keeps its
+  ``def`` line and docstring; the lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION``
+  become ``raise NotImplementedError("Student exercise: ...")`` at the indentation of
+  the BEGIN line. The message is taken from the comment lines ``# Student exercise: ...``
+  right after BEGIN SOLUTION (or names the function when there are none);
+- the check cell after each task cell (nbgrader metadata ``grade`` without
+  ``solution``) and the task cell itself get the cell tag ``raises-exception``, so that
+  ``pytest --nbval-lax`` accepts the ``NotImplementedError`` and "not attempted" errors;
+- an ``open-question`` cell keeps its prompt: a code region becomes a ``# YOUR CODE
+  HERE`` comment (nothing to raise), and a markdown region between
+  ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->`` becomes a placeholder;
+- nbgrader metadata is dropped, outputs and execution counts are cleared.
+
+The markers are the ones nbgrader (which looks for "BEGIN SOLUTION" in a line) and
+otter-grader (which needs a line ``# BEGIN SOLUTION``) both accept; other spellings
+such as ``### BEGIN SOLUTION`` are rejected here because otter would not see them.
+Output is deterministic: the same solution notebook always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXERCISES = ROOT / "exercises"
+SOLUTIONS = EXERCISES / "solutions"
+
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
+HINT = re.compile(r"^\s*#\s*Student exercise:\s*(.*)$")
+HINT_MORE = re.compile(r"^\s*#\s{2,}(.*)$")  # an indented continuation of the hint
+ANSWER_PLACEHOLDER = ("*YOUR ANSWER HERE — replace this line with your answer: a few "
+                      "sentences, and a figure if it helps.*")
+CODE_PLACEHOLDER = "# YOUR CODE HERE (optional): {hint}"
+RAISES = "raises-exception"
+OPEN = "open-question"
+
+
+class SolutionFormatError(ValueError):
+    """A solution notebook breaks the conventions this script relies on."""
+
+
+def source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def tags(cell: dict) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def grading(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_check_cell(cell: dict) -> bool:
+    g = grading(cell)
+    return cell["cell_type"] == "code" and bool(g.get("grade")) and not g.get("solution")
+
+
+def _task_name(text: str) -> str:
+    match = re.search(r"^def (\w+)\(", text, flags=re.MULTILINE)
+    return match.group(1) if match else "this cell"
+
+
+def strip_regions(text: str, *, where: str, markdown: bool = False,
+                  open_question: bool = False) -> tuple[str, int]:
+    """Replace every solution region of a cell's ``text``; return the new text and the
+    number of regions replaced."""
+    begin, end = (MD_BEGIN, MD_END) if markdown else (BEGIN, END)
+    lines = text.split("\n")
+    out: list[str] = []
+    regions = 0
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if "BEGIN SOLUTION" in line and stripped != begin:
+            raise SolutionFormatError(f"{where}: write the marker exactly as {begin!r}; "
+                                      f"got {stripped!r}")
+        if "END SOLUTION" in line and stripped != end:
+            raise SolutionFormatError(f"{where}: write the marker exactly as {end!r}; "
+                                      f"got {stripped!r}")
+        if stripped == end:
+            raise SolutionFormatError(f"{where}: {end!r} without a {begin!r} before it")
+        if stripped != begin:
+            out.append(line)
+            i += 1
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        j = i + 1
+        hint_parts: list[str] = []
+        if not markdown and j < len(lines) and HINT.match(lines[j]):
+            hint_parts.append(HINT.match(lines[j]).group(1).strip())
+            j += 1
+            while j < len(lines) and HINT_MORE.match(lines[j]):
+                hint_parts.append(HINT_MORE.match(lines[j]).group(1).strip())
+                j += 1
+        while j < len(lines) and lines[j].strip() != end:
+            if lines[j].strip() == begin:
+                raise SolutionFormatError(f"{where}: nested {begin!r}")
+            j += 1
+        if j == len(lines):
+            raise SolutionFormatError(f"{where}: {begin!r} without a matching {end!r}")
+        hint = " ".join(hint_parts)
+        if markdown:
+            out.append(ANSWER_PLACEHOLDER)
+        elif open_question:
+            out.append(indent + CODE_PLACEHOLDER.format(hint=hint or "explore and plot"))
+        else:
+            message = json.dumps("Student exercise: " + (hint or f"write {_task_name(text)}"),
+                                 ensure_ascii=False)
+            out.append(f"{indent}raise NotImplementedError({message})")
+        regions += 1
+        i = j + 1
+    return "\n".join(out), regions
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def _add_tag(cell: dict, tag: str) -> None:
+    current = tags(cell)
+    if tag not in current:
+        cell.setdefault("metadata", {})["tags"] = [*current, tag]
+
+
+def student_version(nb: dict, *, name: str = "notebook") -> dict:
+    """The student version of the solution notebook ``nb`` (which is not modified)."""
+    nb = copy.deepcopy(nb)
+    previous_was_task = False
+    tasks = 0
+    for k, cell in enumerate(nb["cells"]):
+        where = f"{name}, cell {k}"
+        text = source(cell)
+        is_open = OPEN in tags(cell)
+        is_check = is_check_cell(cell)
+        if cell["cell_type"] == "code":
+            new, regions = strip_regions(text, where=where, open_question=is_open)
+            if regions and is_check:
+                raise SolutionFormatError(f"{where}: a check cell holds a solution region")
+            is_task = bool(regions) and not is_open
+            if is_task and not grading(cell).get("solution"):
+                raise SolutionFormatError(f"{where}: a cell with a solution region needs "
+                                          "nbgrader metadata with solution: true")
+            if previous_was_task and not is_check:
+                raise SolutionFormatError(f"{where}: a task cell must be followed by its "
+                                          "check cell (nbgrader grade: true)")
+            if is_task or (is_check and previous_was_task):
+                _add_tag(cell, RAISES)
+            tasks += is_task
+            previous_was_task = is_task
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        else:
+            if previous_was_task:
+                raise SolutionFormatError(f"{where}: a task cell must be followed by its "
+                                          "check cell")
+            new, regions = strip_regions(text, where=where, markdown=True)
+            if regions and not is_open:
+                raise SolutionFormatError(f"{where}: markdown answers belong in cells tagged "
+                                          f"{OPEN!r}")
+            cell.pop("attachments", None)
+        cell["source"] = _lines(new)
+        cell.get("metadata", {}).pop("nbgrader", None)
+    if previous_was_task:
+        raise SolutionFormatError(f"{name}: the last task cell has no check cell after it")
+    if not tasks:
+        raise SolutionFormatError(f"{name}: no task cells (code cells with solution regions)")
+    nb.get("metadata", {}).pop("celltoolbar", None)
+    return nb
+
+
+def _raw(text: str) -> dict:
+    return {"cell_type": "raw", "metadata": {}, "source": _lines(text)}
+
+
+def otter_version(nb: dict) -> dict:
+    """The solution notebook ``nb`` in otter-grader's notebook format (v1): every task
+    cell and its check cell become a question (the check cell is the test; the task cell,
+    with its markdown prompt, the solution), the open-question cells one manually graded
+    question. Our ``# BEGIN SOLUTION`` regions are left for otter to replace.
+
+    Run the result once (so that the check cells' "✓ ... passed" lines are stored as
+    the expected output) before ``otter assign``.
+    """
+    nb = copy.deepcopy(nb)
+    cells = nb["cells"]
+    out = [_raw("# ASSIGNMENT CONFIG\ninit_cell: true\nrun_tests: true\n")]
+    k = 0
+    while k < len(cells):
+        cell = cells[k]
+        is_task = (cell["cell_type"] == "code" and grading(cell).get("solution")
+                   and OPEN not in tags(cell))
+        if is_task:
+            name = _task_name(source(cell))
+            points = grading(cells[k + 1]).get("points", 1)
+            prompt = out.pop() if out and out[-1]["cell_type"] == "markdown" else None
+            out += [_raw(f"# BEGIN QUESTION\nname: {name}\npoints: {points}"),
+                    *([prompt] if prompt else []), _raw("# BEGIN SOLUTION"), cell,
+                    _raw("# END SOLUTION"), _raw("# BEGIN TESTS"), cells[k + 1],
+                    _raw("# END TESTS"), _raw("# END QUESTION")]
+            k += 2
+            continue
+        if OPEN in tags(cell) and cell["cell_type"] == "markdown":
+            points = grading(cell).get("points", 1)
+            out += [_raw(f"# BEGIN QUESTION\nname: open_question\nmanual: true\n"
+                         f"points: {points}"), _raw("# BEGIN SOLUTION"), cell,
+                    _raw("# END SOLUTION"), _raw("# END QUESTION")]
+        elif OPEN in tags(cell):  # optional exploration code: otter shows `...`
+            out += [_raw("# BEGIN QUESTION\nname: open_question_code\nmanual: true\n"
+                         "points: 0"), _raw("# BEGIN SOLUTION"), cell,
+                    _raw("# END SOLUTION"), _raw("# END QUESTION")]
+        else:
+            out.append(cell)
+        k += 1
+    for cell in out:
+        cell.get("metadata", {}).pop("nbgrader", None)
+        cell.pop("id", None)  # otter writes nbformat 4.4 notebooks, which have no cell ids
+    nb["cells"] = out
+    nb["nbformat_minor"] = 4
+    return nb
+
+
+def dump(nb: dict) -> str:
+    """Serialise a notebook the way every generated notebook in the project is written."""
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def solution_notebooks() -> list[Path]:
+    return sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def render(solution: Path) -> str:
+    """The text of the student version generated from ``solution``."""
+    nb = json.loads(solution.read_text(encoding="utf-8"))
+    return dump(student_version(nb, name=solution.name))
+
+
+def student_path(solution: Path) -> Path:
+    return EXERCISES / solution.name
+
+
+def stale() -> list[Path]:
+    """Student versions that are missing or differ from what would be generated."""
+    out = []
+    for solution in solution_notebooks():
+        target = student_path(solution)
+        if not target.exists() or target.read_text(encoding="utf-8") != render(solution):
+            out.append(target)
+    return out
+
+
+def task_namespace(path: Path) -> dict:
+    """Run a notebook's first code cell (imports) and its task cells in a fresh namespace
+    and return it: the exercise functions, as the notebook defines them. For tests."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    namespace: dict = {"__name__": f"exercise_{Path(path).stem}"}
+    exec(compile(source(code[0]), f"{path}:setup", "exec"), namespace)
+    for k, cell in enumerate(code[1:], start=1):
+        text = source(cell)
+        solved = grading(cell).get("solution") and not is_check_cell(cell)
+        stub = RAISES in tags(cell) and re.search(r"^def ", text, flags=re.MULTILINE)
+        if (solved or stub) and OPEN not in tags(cell):
+            exec(compile(text, f"{path}:cell{k}", "exec"), namespace)
+    return namespace
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="only report stale student versions; exit 1 if there are any")
+    parser.add_argument("--otter", metavar="DIR", type=Path,
+                        help="instead, write otter-grader master notebooks into DIR")
+    args = parser.parse_args(argv)
+    if not solution_notebooks():
+        print(f"no solution notebooks in {SOLUTIONS.relative_to(ROOT)}")
+        return 1
+    if args.otter:
+        args.otter.mkdir(parents=True, exist_ok=True)
+        for solution in solution_notebooks():
+            nb = otter_version(json.loads(solution.read_text(encoding="utf-8")))
+            (args.otter / solution.name).write_text(dump(nb), encoding="utf-8")
+            print(f"wrote {args.otter / solution.name}")
+        return 0
+    if args.check:
+        paths = stale()
+        for p in paths:
+            print(f"stale student version: {p.relative_to(ROOT)} "
+                  "(run python scripts/make_student_versions.py)")
+        return 1 if paths else 0
+    for solution in solution_notebooks():
+        target = student_path(solution)
+        text = render(solution)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,20 @@
+"""Instant feedback for the exercise notebooks in ``exercises/``.
+
+One module per exercise notebook, one ``check_<task>(func)`` per graded task::
+
+    from sgdlab.checks import ex01
+    ex01.check_gd_step(gd_step)      # prints "✓ gd_step passed 7 cases" or explains
+
+A check calls the learner's function on fixed, random (seeded) and edge cases and
+compares with a reference. A wrong answer raises an ``AssertionError`` that names the
+likely mistake (it computes what the common wrong implementations would return and
+matches); an untouched stub reads as "not attempted yet"; an exception quotes the
+learner's line; a function that runs too long is stopped.
+
+Modules: ``ex01`` gradient descent, ``ex02`` stochastic GD, ``ex03`` minibatch SGD,
+``ex04`` momentum, ``ex05`` PyTorch (imports torch).
+"""
+
+from sgdlab.checks._feedback import CheckFailed, NotAttempted, StudentCodeError, TimedOut
+
+__all__ = ["CheckFailed", "NotAttempted", "StudentCodeError", "TimedOut"]

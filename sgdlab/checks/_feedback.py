@@ -1,0 +1,222 @@
+"""What a learner reads when a check fails: the exceptions and how values are described.
+
+Every failure is an ``AssertionError`` (so nbgrader, otter-grader and pytest count it as
+a failed test) whose message says what went wrong and, where it can, why. In Jupyter
+the message replaces the traceback: the check's own frames would only be noise.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+class CheckFailed(AssertionError):
+    """A check found a problem in the learner's function.
+
+    Args:
+        task: the name of the exercise function, e.g. ``"gd_step"``.
+        message: what is wrong and the likely cause, in plain English.
+    """
+
+    def __init__(self, task: str, message: str):
+        self.task = task
+        self.message = message
+        super().__init__(f"{task}: {message}")
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows these lines instead of a traceback through the check's internals.
+        return [f"\x1b[1;31m✗ {self.task}\x1b[0m: {self.message.splitlines()[0]}",
+                *self.message.splitlines()[1:]]
+
+
+class NotAttempted(CheckFailed):
+    """The learner's function still raises ``NotImplementedError``."""
+
+    def __init__(self, task: str, detail: str | None = None):
+        message = detail or ("not attempted yet — replace the raise NotImplementedError line "
+                             "with your code")
+        super().__init__(task, message)
+
+
+class StudentCodeError(CheckFailed):
+    """The learner's function raised an exception; the message quotes their line."""
+
+
+class TimedOut(CheckFailed):
+    """The learner's function ran longer than the time limit and was stopped."""
+
+
+def _is_tensor(value: Any) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def fmt(value: Any, *, max_items: int = 12) -> str:
+    """A short, readable rendering of ``value`` for a message."""
+    if isinstance(value, np.ndarray):
+        if value.size > max_items:
+            return f"<array of shape {value.shape}>"
+        with np.printoptions(precision=5, suppress=True):
+            text = np.array2string(value, separator=", ", max_line_width=10**6)
+        return " ".join(text.split())
+    if isinstance(value, list | tuple) and value and all(
+            isinstance(v, np.ndarray) for v in value):
+        inner = ", ".join(fmt(v, max_items=max_items) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    if isinstance(value, np.random.Generator):
+        return "rng"
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    if isinstance(value, float):
+        text = f"{value:.6g}"
+        return text if any(c in text for c in ".eni") else text + ".0"
+    return repr(value)
+
+
+def describe(value: Any) -> str:
+    """What kind of thing ``value`` is, for a message ('a list of length 3', ...)."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} (dtype {value.dtype})"
+    if _is_tensor(value):
+        return f"a torch.Tensor of shape {tuple(value.shape)}"
+    if isinstance(value, list | tuple):
+        return f"a {type(value).__name__} of length {len(value)}"
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, numbers.Number):
+        return f"the number {fmt(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _shape_hint(got: tuple, want: tuple) -> str:
+    if len(got) == len(want) == 2 and got == want[::-1]:
+        return " Rows and columns are swapped: did you transpose?"
+    if int(np.prod(got)) == int(np.prod(want)) and got != want:
+        return " It has the right number of entries but an extra or missing axis."
+    if len(want) == 1 and len(got) == 2 and got == (want[0], want[0]):
+        return (" An (n,) array met an (n, 1) array and broadcasting made a square: "
+                "check the shapes of the two arrays you combined.")
+    if len(want) == 1 and got == ():
+        return " You returned a single number: return one entry per coordinate."
+    return ""
+
+
+def expect_array(task: str, value: Any, shape: tuple[int, ...], *, what: str = "the result",
+                 finite: bool = True, context: str = "") -> np.ndarray:
+    """Check that ``value`` is a numeric numpy array of ``shape``; return it as float64.
+
+    Raises:
+        CheckFailed: naming what was returned instead (None, a list, a tensor, a number,
+            another shape, complex or non-numeric entries, NaN); ``context`` (the call)
+            is added to the message.
+    """
+    try:
+        return _expect_array(task, value, shape, what=what, finite=finite)
+    except CheckFailed as failure:
+        if not context:
+            raise
+        raise CheckFailed(task, f"{failure.message}\n    {context}") from None
+
+
+def _expect_array(task: str, value: Any, shape: tuple[int, ...], *, what: str,
+                  finite: bool) -> np.ndarray:
+    want = f"a numpy array of shape {shape}"
+    if value is None:
+        raise CheckFailed(task, f"expected {what} as {want}, got None: did you forget "
+                                "to `return` it?")
+    if _is_tensor(value):
+        raise CheckFailed(task, f"expected {want}, got {describe(value)}: convert it with "
+                                ".detach().numpy() (and copy it if you keep it)")
+    if isinstance(value, list | tuple):
+        raise CheckFailed(task, f"expected {want}, got {describe(value)}: turn it into an "
+                                "array with np.array(...)")
+    if not isinstance(value, np.ndarray):
+        raise CheckFailed(task, f"expected {what} as {want}, got {describe(value)}")
+    if value.shape != tuple(shape):
+        raise CheckFailed(task, f"expected {what} as {want}, got shape {value.shape}."
+                          + _shape_hint(value.shape, tuple(shape)))
+    if np.iscomplexobj(value):
+        raise CheckFailed(task, f"{what} has complex entries: for a symmetric matrix use "
+                                "np.linalg.eigvalsh, which returns real eigenvalues")
+    if not (np.issubdtype(value.dtype, np.number) and not np.issubdtype(value.dtype, np.bool_)):
+        raise CheckFailed(task, f"{what} must hold numbers; got dtype {value.dtype}")
+    out = value.astype(float)
+    if finite and not np.all(np.isfinite(out)):
+        raise CheckFailed(task, f"{what} contains NaN or inf: {fmt(out)}")
+    return out
+
+
+def expect_number(task: str, value: Any, *, what: str = "the result",
+                  context: str = "") -> float:
+    """Check that ``value`` is one real number (Python or numpy, or a 0-d array); return
+    it as a float. ``context`` (the call) is added to a failure's message."""
+    try:
+        return _expect_number(task, value, what=what)
+    except CheckFailed as failure:
+        if not context:
+            raise
+        raise CheckFailed(task, f"{failure.message}\n    {context}") from None
+
+
+def _expect_number(task: str, value: Any, *, what: str) -> float:
+    if value is None:
+        raise CheckFailed(task, f"expected {what} as a number, got None: did you forget "
+                                "to `return` it?")
+    if _is_tensor(value):
+        raise CheckFailed(task, f"expected {what} as a Python number, got "
+                                f"{describe(value)}: use .item()")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, bool | np.bool_):
+        raise CheckFailed(task, f"expected {what} as a number, got {describe(value)}")
+    if isinstance(value, complex | np.complexfloating):
+        raise CheckFailed(task, f"{what} is complex ({value}): for a symmetric matrix use "
+                                "np.linalg.eigvalsh, which returns real eigenvalues")
+    if not isinstance(value, numbers.Real):
+        extra = ""
+        if isinstance(value, np.ndarray | list | tuple):
+            extra = ": return one number, not a collection"
+        raise CheckFailed(task, f"expected {what} as one number, got {describe(value)}{extra}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise CheckFailed(task, f"{what} is {value}; expected a finite number")
+    return value
+
+
+def close(a, b, *, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
+    """True when ``a`` and ``b`` have the same shape and agree to the tolerances."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def mismatch(task: str, call: str, got: Any, expected: Any, *,
+             wrongs: list[tuple[Any, str]] = (), rtol: float = 1e-7, atol: float = 1e-10,
+             extra: Callable[[], str | None] | None = None) -> None:
+    """Raise unless ``got`` is close to ``expected``.
+
+    The message names the likely mistake when ``got`` matches one of the ``wrongs``
+    (pairs of what a common wrong implementation returns and its diagnosis), or when
+    ``extra()`` (a further test, run only then) returns a diagnosis.
+    """
+    if close(got, expected, rtol=rtol, atol=atol):
+        return
+    details = f"\n    {call}\n    returned  {fmt(got)}\n    expected  {fmt(expected)}"
+    g, e = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if g.shape == e.shape and g.ndim >= 1 and g.size > 12:
+        bad = ~np.isclose(g, e, rtol=rtol, atol=atol)
+        first = int(np.argmax(bad.reshape(len(g), -1).any(axis=1)))
+        label = "row" if g.ndim > 1 else "entry"
+        details += (f"\n    first difference at {label} {first}: returned {fmt(g[first])}, "
+                    f"expected {fmt(e[first])}")
+    if g.shape == e.shape and g.size and np.all(np.isfinite(g)):
+        details += f"\n    largest difference {np.max(np.abs(g - e)):.3g}"
+    for wrong, diagnosis in wrongs:
+        if wrong is not None and close(got, wrong, rtol=rtol, atol=atol):
+            raise CheckFailed(task, diagnosis + details)
+    diagnosis = extra() if extra is not None else None
+    raise CheckFailed(task, (diagnosis or "wrong result.") + details)
