@@ -90,3 +90,12 @@ def test_lab_command_opens_the_start_page():
     source = (ROOT / "course.py").read_text()
     start = re.search(r'START = "([^"]+)"', source).group(1)
     assert (ROOT / start).exists(), f"course.py opens {start}, which does not exist"
+
+
+def test_readme_example_runs_and_gets_close_to_the_optimum(capsys):
+    code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    history, problem = namespace["history"], namespace["problem"]
+    assert not history.diverged
+    assert history.full_loss[-1] < 1.05 * problem.loss(problem.solve())
