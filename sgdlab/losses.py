@@ -41,6 +41,20 @@ class DataProblem:
             raise ValueError(f"w must have shape ({self.dim},) for this problem; got {w.shape}")
         return w
 
+    def loss_and_grad(self, w, idx=None) -> tuple[float, np.ndarray]:
+        """``(loss(w, idx), grad(w, idx))`` from one look at the rows: what a step needs."""
+        X, y = self._rows(idx)
+        return self.rows_loss_and_grad(self._weights(w), X, y)
+
+    def rows_loss_and_grad(self, w: np.ndarray, X: np.ndarray,
+                           y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Loss and mean gradient over given rows ``X`` (m, d), ``y`` (m,) at ``w`` (d,).
+
+        Nothing is checked: this is the training loop's fast path, which hands over
+        slices of a shuffled copy of the data. Same arithmetic as ``loss`` and ``grad``.
+        """
+        raise NotImplementedError
+
     def value(self, w) -> np.ndarray:
         """The full loss at one point (shape (d,)) or a stack of points (shape (..., d))."""
         w = np.asarray(w, dtype=float)
@@ -63,12 +77,16 @@ class LeastSquares(DataProblem):
     def loss(self, w, idx=None) -> float:
         X, y = self._rows(idx)
         r = X @ self._weights(w) - y
-        return float(0.5 * np.mean(r * r))
+        return 0.5 * float(r @ r) / len(r)
 
     def grad(self, w, idx=None) -> np.ndarray:
         """Mean gradient over the rows ``idx`` (all rows when None), shape (d,)."""
         X, y = self._rows(idx)
         return X.T @ (X @ self._weights(w) - y) / X.shape[0]
+
+    def rows_loss_and_grad(self, w, X, y):
+        r = X @ w - y
+        return 0.5 * float(r @ r) / len(r), X.T @ r / len(r)
 
     def per_example_grads(self, w, idx=None) -> np.ndarray:
         """One gradient per row, shape (m, d)."""
@@ -132,6 +150,12 @@ class LogisticRegression(DataProblem):
         X, y = self._rows(idx)
         w = self._weights(w)
         return X.T @ (sigmoid(X @ w) - y) / X.shape[0] + self.alpha * w
+
+    def rows_loss_and_grad(self, w, X, y):
+        z = X @ w
+        data = np.mean(np.logaddexp(0.0, np.where(y == 1, -z, z)))
+        loss = float(data + 0.5 * self.alpha * (w @ w))
+        return loss, X.T @ (sigmoid(z) - y) / X.shape[0] + self.alpha * w
 
     def per_example_grads(self, w, idx=None) -> np.ndarray:
         """One gradient per row (penalty included), shape (m, d)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from sgdlab import _validate as check
 from sgdlab.batches import SAMPLING, minibatch_stream
+from sgdlab.losses import DataProblem
 from sgdlab.optim import SGD
 from sgdlab.schedules import Schedule, constant
 
@@ -95,6 +96,55 @@ def _resolve_rng(rng) -> np.random.Generator | None:
                      f"seed; got {type(rng).__name__}")
 
 
+def _has_rows_fast_path(problem) -> bool:
+    """Whether ``problem`` computes loss and gradient on rows handed to it directly.
+
+    Only when one class defines ``loss``, ``grad`` and ``rows_loss_and_grad`` together:
+    a subclass that changes ``loss`` or ``grad`` (a learner's own variant, a test's spy)
+    must be called through them.
+    """
+    if not isinstance(problem, DataProblem):
+        return False
+    mro = type(problem).__mro__
+    owners = {next(c for c in mro if name in c.__dict__)
+              for name in ("loss", "grad", "rows_loss_and_grad")}
+    return len(owners) == 1 and DataProblem not in owners
+
+
+def _shuffled_row_batches(problem: DataProblem, batch_size: int, rng: np.random.Generator
+                          ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Endless ``(idx, X rows, y rows)`` minibatches, reshuffled every epoch.
+
+    The same batches as :func:`sgdlab.batches.minibatch_stream` (one
+    ``rng.permutation(n)`` per epoch, cut into consecutive pieces), but the rows of a
+    batch are views into one shuffled copy of the data made per epoch, instead of a
+    fancy-indexed copy made at every step.
+    """
+    n = problem.n_samples
+    while True:
+        order = rng.permutation(n)
+        X, y = problem.X[order], problem.y[order]
+        for i in range(0, n, batch_size):
+            yield order[i:i + batch_size], X[i:i + batch_size], y[i:i + batch_size]
+
+
+def _step_function(problem) -> Callable:
+    """``f(w, idx, X_rows, y_rows) -> (minibatch loss, gradient)`` for the training loop."""
+    if _has_rows_fast_path(problem):
+        X_all, y_all = problem.X, problem.y
+
+        def step(w, idx, X_rows, y_rows):
+            if X_rows is None:
+                X_rows, y_rows = (X_all, y_all) if idx is None else (X_all[idx], y_all[idx])
+            return problem.rows_loss_and_grad(w, X_rows, y_rows)
+        return step
+
+    def generic(w, idx, X_rows, y_rows):
+        g = problem.grad(w, idx)
+        return problem.loss(w, idx), g
+    return generic
+
+
 def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
         batch_size: int | None = None, momentum: float = 0.0, dampening: float = 0.0,
         nesterov: bool = False, weight_decay: float = 0.0, sampling: str = "shuffle",
@@ -168,7 +218,12 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
         if rng is None:
             raise ValueError("rng must be given for a stochastic run (batch_size < n): "
                              "pass rng=np.random.default_rng(seed)")
-        batches = minibatch_stream(n, batch_size_used, rng=rng, sampling=sampling)
+        if sampling == "shuffle" and _has_rows_fast_path(problem):
+            batches = _shuffled_row_batches(problem, batch_size_used, rng)
+        else:
+            batches = ((idx, None, None) for idx in
+                       minibatch_stream(n, batch_size_used, rng=rng, sampling=sampling))
+    step_loss_grad = _step_function(problem)
 
     if optimizer is None:
         opt = SGD([w], lr=schedule(0), momentum=momentum, dampening=dampening,
@@ -197,12 +252,11 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
         k = 0
         elapsed = 0.0
         while k < total:
-            idx = None if batches is None else next(batches)
+            idx, X_rows, y_rows = (None, None, None) if batches is None else next(batches)
             lr_k = schedule(k)
             opt.lr = lr_k
             start = time.perf_counter()
-            g = problem.grad(w, idx)
-            loss_k = problem.loss(w, idx)
+            loss_k, g = step_loss_grad(w, idx, X_rows, y_rows)
             opt.step([g])
             elapsed += time.perf_counter() - start
             loss[k], lrs[k] = loss_k, lr_k
@@ -213,7 +267,8 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
             if params is not None:
                 params[k + 1] = w
             k += 1
-            blown = not (np.isfinite(loss_k) and np.all(np.isfinite(w)))
+            # w @ w is inf or NaN exactly when some weight is (or the weights explode)
+            blown = not (math.isfinite(loss_k) and math.isfinite(float(w @ w)))
             if not blown and (k % full_loss_every == 0 or k == total):
                 full = problem.loss(w)
                 full_steps.append(k)

@@ -164,3 +164,23 @@ def test_other_optimizers_plug_into_the_same_loop(regression):
     with pytest.raises(ValueError, match="give them to that optimizer"):
         run(regression, np.zeros(3), lr=0.05, steps=5, momentum=0.9,
             optimizer=lambda params: Adam(params))
+
+
+@pytest.mark.parametrize("sampling", ["shuffle", "replacement"])
+@pytest.mark.parametrize("batch_size", [1, 7, 120])
+def test_fast_row_path_matches_the_plain_loss_and_grad_calls(regression, sampling,
+                                                             batch_size):
+    """run() hands LeastSquares slices of a shuffled copy of the data; a subclass that
+    overrides grad is called through loss(w, idx) and grad(w, idx). Same run, same numbers."""
+
+    class Plain(LeastSquares):
+        def grad(self, w, idx=None):
+            return super().grad(w, idx)
+
+    fast = run(regression, np.zeros(3), lr=0.05, epochs=3, batch_size=batch_size, rng=4,
+               sampling=sampling, momentum=0.5)
+    plain = run(Plain(regression.X, regression.y), np.zeros(3), lr=0.05, epochs=3,
+                batch_size=batch_size, rng=4, sampling=sampling, momentum=0.5)
+    np.testing.assert_allclose(fast.params, plain.params, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast.loss, plain.loss, rtol=1e-12)
+    np.testing.assert_array_equal(fast.samples_seen, plain.samples_seen)

@@ -62,7 +62,8 @@ class Optimizer:
                              f"{len(self.params)}, got {len(grads)}")
         checked = []
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            g = np.asarray(g, dtype=p.dtype)
+            if type(g) is not np.ndarray or g.dtype != p.dtype:
+                g = np.asarray(g, dtype=p.dtype)
             if g.shape != p.shape:
                 raise ValueError(f"grads[{i}] must have the shape of params[{i}], "
                                  f"{p.shape}; got {g.shape}")

@@ -173,6 +173,7 @@ class MinibatchExplorer(Explorer):
         ax.legend(fontsize="small", loc="lower left")
         self.noise_note = ax.text(0.97, 0.95, "", transform=ax.transAxes, ha="right",
                                   va="top", fontsize=9)
+        self.animate(self.ax_loss, self.noise_point, self.noise_note)
 
     def _gap(self, h: History) -> np.ndarray:
         """The loss gap of a run, kept between the floor and the cap of the plot."""

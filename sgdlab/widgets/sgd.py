@@ -94,8 +94,9 @@ class SGDExplorer(Explorer):
                              markeredgecolor="white")
             self.path_lines.append(line)
             self.path_ends.append(end)
-            ax.plot(cx, cy, "*", color="gold", markersize=14, markeredgecolor="black",
-                    zorder=5)  # the minimum, on top of the path
+            (star,) = ax.plot(cx, cy, "*", color="gold", markersize=14,
+                              markeredgecolor="black", zorder=5)  # on top of the path
+            self.animate(line, end, star)
             ax.set_xlabel("w₁")  # plain text: mathtext costs time on every redraw
             ax.set_ylabel("w₂")
         total = self.epochs * self.problem.n_samples
@@ -116,6 +117,7 @@ class SGDExplorer(Explorer):
         self.banner = self.ax_loss.text(0.5, 0.5, "", transform=self.ax_loss.transAxes,
                                         ha="center", va="center", color="#b00020",
                                         fontsize=14, fontweight="bold")
+        self.animate(self.ax_loss)  # its limits and title change with the run
 
     def compute(self, lr: float, decay: float, seed: int) -> History:
         return run(self.problem, self.w0, inverse_time(lr, decay=decay), epochs=self.epochs,

@@ -185,6 +185,7 @@ class TorchSGDExplorer(Explorer):
         ax.set_ylabel("|w_torch - w_sgdlab| / |w_sgdlab|")
         ax.set_title(f"weights, step by step (0 drawn at {_FLOOR:.0e})", fontsize="medium")
         ax.legend(fontsize="small", loc="upper right")
+        self.animate(self.ax_loss, self.line_diff)  # the loss axes rescale with every run
 
     def compute(self, task, lr, batch_size, momentum, nesterov) -> TorchSGDResult:
         t = self.tasks[task]
