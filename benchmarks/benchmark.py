@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""How fast does the course feel? Prints, for the machine it runs on:
+
+1. the execution time of every notebook in a fresh kernel, and the total;
+2. for every widget, the time from a control change to the new figure being drawn
+   (compute + render), median and 90th percentile over each control's range;
+3. sgdlab's minibatch SGD epoch against an idiomatic torch.optim.SGD loop and
+   scikit-learn's SGDRegressor, same data, batch sizes 1, 32 and 256, as ratios;
+4. the peak memory of every notebook's kernel.
+
+    .venv/bin/python benchmarks/benchmark.py                 # everything
+    .venv/bin/python benchmarks/benchmark.py --only speed    # one part: notebooks,
+                                                             # widgets or speed
+
+Not part of the test suite: the figures depend on the machine and its load.
+Targets (2-core machine): notebook <= 15 s, all <= 60 s; widget median <= 100 ms,
+p90 <= 200 ms; sgdlab at B=32 >= 10x faster than the torch loop; at B=1 within 5x
+of scikit-learn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import json
+import os
+import pkgutil
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RUN_ONE = r"""
+import json, resource, sys, time
+import nbformat
+from nbclient import NotebookClient
+path = sys.argv[1]
+nb = nbformat.read(path, as_version=4)
+start = time.perf_counter()
+NotebookClient(nb, timeout=600, kernel_name="python3",
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+seconds = time.perf_counter() - start
+# the kernel is this process's child; it has exited and been waited for by now
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "kernel_peak_mb": peak_kb / 1024}))
+"""
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sklearn
+    import torch
+
+    return (f"{platform.platform()}; {os.cpu_count()} cores ({model}); Python "
+            f"{platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
+            f"scikit-learn {sklearn.__version__}")
+
+
+# --- 1 and 4: notebooks -------------------------------------------------------------
+def notebooks(paths: list[Path]) -> None:
+    print("\n## Notebooks: fresh kernel, run top to bottom (incl. kernel start-up)")
+    print(f"{'notebook':42} {'seconds':>8} {'peak MB':>8}  target <= 15 s")
+    total = 0.0
+    for path in paths:
+        out = subprocess.run([sys.executable, "-c", RUN_ONE, str(path), str(path.parent)],
+                             capture_output=True, text=True, cwd=ROOT)
+        if out.returncode != 0:
+            print(f"{path.name:42} FAILED: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        total += r["seconds"]
+        verdict = "ok" if r["seconds"] <= 15 else "SLOW"
+        print(f"{path.relative_to(ROOT).as_posix():42} {r['seconds']:8.1f} "
+              f"{r['kernel_peak_mb']:8.0f}  {verdict}")
+    print(f"{'total':42} {total:8.1f}           target <= 60 s: "
+          f"{'ok' if total <= 60 else 'SLOW'}")
+
+
+# --- 2: widgets ---------------------------------------------------------------------
+def positions(control, most: int = 25) -> list:
+    """Values spread over a control's whole range, both ends included."""
+    if hasattr(control, "options") and control.options:
+        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
+    elif type(control).__name__ == "FloatLogSlider":
+        exps = np.arange(control.min, control.max + control.step / 2, control.step)
+        values = list(control.base ** exps)
+    elif hasattr(control, "min") and hasattr(control, "step"):
+        values = list(np.arange(control.min, control.max + control.step / 2, control.step))
+        if type(control).__name__ == "IntSlider":
+            values = [int(v) for v in values]
+    else:
+        return []
+    if len(values) > most:
+        values = [values[i] for i in np.linspace(0, len(values) - 1, most).round().astype(int)]
+    return values
+
+
+def explorer_classes() -> list[type]:
+    import sgdlab.widgets
+    from sgdlab.widgets.base import Explorer
+
+    found = []
+    for info in pkgutil.iter_modules(sgdlab.widgets.__path__):
+        module = importlib.import_module(f"sgdlab.widgets.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Explorer) and cls is not Explorer and cls.__module__ == \
+                    module.__name__:
+                found.append(cls)
+    return found
+
+
+def widgets() -> None:
+    print("\n## Widgets: control change -> figure drawn (compute + PNG render)")
+    print(f"{'explorer':24} {'control':14} {'n':>3} {'median ms':>10} {'p90 ms':>8}  "
+          "target median <= 100, p90 <= 200")
+    for cls in explorer_classes():
+        explorer = cls()
+        start_values = explorer.values
+        for name, control in explorer.controls.items():
+            times = []
+            for value in positions(control):
+                if value == control.value:
+                    continue
+                control.value = value
+                if explorer.error is not None:
+                    print(f"  {cls.__name__}.{name}={value}: error {explorer.error!r}")
+                times.append(explorer.last_update_seconds * 1e3)
+            control.value = start_values[name]
+            if times:
+                med, p90 = np.median(times), np.percentile(times, 90)
+                verdict = "ok" if med <= 100 and p90 <= 200 else "SLOW"
+                print(f"{cls.__name__:24} {name:14} {len(times):3d} {med:10.0f} {p90:8.0f}  "
+                      f"{verdict}")
+
+
+# --- 3: sgdlab against torch and scikit-learn ----------------------------------------
+def best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def speed(n: int = 10_000, d: int = 20) -> None:
+    import torch
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import SGDRegressor
+
+    from sgdlab.data import make_linear_regression
+    from sgdlab.losses import LeastSquares
+    from sgdlab.train import run
+
+    torch.set_num_threads(1)
+    data = make_linear_regression(n, d, noise=0.5, rng=np.random.default_rng(0))
+    problem = LeastSquares(data.X, data.y)
+    X32, y32 = torch.tensor(data.X, dtype=torch.float32), torch.tensor(data.y,
+                                                                      dtype=torch.float32)
+    lr = 0.01
+    print(f"\n## One epoch of minibatch SGD on least squares, n = {n}, d = {d} "
+          "(median seconds; torch on 1 thread)")
+    print(f"{'B':>4} {'sgdlab':>9} {'torch':>9} {'sklearn':>9} {'torch/sgdlab':>13} "
+          f"{'sgdlab/sklearn':>15}")
+    for B in (1, 32, 256):
+        def ours(B=B):
+            run(problem, np.zeros(d), lr, epochs=1, batch_size=B, rng=0,
+                full_loss_every=10**9, record_params=False)
+
+        def theirs(B=B):
+            model = torch.nn.Linear(d, 1, bias=False)
+            opt = torch.optim.SGD(model.parameters(), lr=lr)
+            loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X32, y32),
+                                                 batch_size=B, shuffle=True)
+            loss_fn = torch.nn.MSELoss()
+            for xb, yb in loader:
+                opt.zero_grad()
+                loss = 0.5 * loss_fn(model(xb).squeeze(1), yb)
+                loss.backward()
+                opt.step()
+
+        def sklearn():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                SGDRegressor(max_iter=1, tol=None, learning_rate="constant", eta0=lr,
+                             penalty=None, fit_intercept=False, random_state=0).fit(data.X,
+                                                                                    data.y)
+
+        t_ours = best_of(ours, 5 if B > 1 else 3)
+        t_torch = best_of(theirs, 3 if B > 1 else 1)
+        t_sk = best_of(sklearn, 5)
+        print(f"{B:4d} {t_ours:9.4f} {t_torch:9.4f} {t_sk:9.4f} {t_torch / t_ours:13.1f} "
+              f"{t_ours / t_sk:15.1f}")
+    print("targets: torch/sgdlab >= 10 at B = 32; sgdlab/sklearn <= 5 at B = 1 "
+          "(scikit-learn's SGD is compiled; its B is always 1)")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["notebooks", "widgets", "speed"])
+    parser.add_argument("--exercises", action="store_true",
+                        help="time the exercise solution notebooks too")
+    args = parser.parse_args(argv)
+    print("# SGD Lab benchmark")
+    print(machine())
+    if args.only in (None, "notebooks"):
+        paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+        if args.exercises:
+            paths += sorted((ROOT / "exercises" / "solutions").glob("*.ipynb"))
+        notebooks(paths)
+    if args.only in (None, "widgets"):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        widgets()
+    if args.only in (None, "speed"):
+        speed()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
