@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from sgdlab import _validate as check
 
 
@@ -77,6 +79,38 @@ def cosine(lr: float, *, total_steps: int, lr_min: float = 0.0) -> Schedule:
     return Schedule("cosine", rule, lr)
 
 
+def warmup(schedule: Schedule, steps: int) -> Schedule:
+    """A linear warm-up in front of ``schedule``: ``steps`` steps that climb from
+    ``lr0 / steps`` to ``lr0`` (``lr_t = lr0 * (t + 1) / steps``; step 0 is not wasted on
+    a rate of 0), then ``schedule`` from its own step 0 (``lr_t = schedule(t - steps)``).
+
+    This is ``torch.optim.lr_scheduler.SequentialLR`` of ``LinearLR(start_factor=1/steps,
+    total_iters=steps - 1)`` and the schedule, with milestone ``steps``.
+
+    >>> sched = warmup(constant(0.4), 4)
+    >>> [round(sched(t), 3) for t in range(6)]
+    [0.1, 0.2, 0.3, 0.4, 0.4, 0.4]
+    """
+    if not isinstance(schedule, Schedule):
+        raise ValueError("schedule must be a sgdlab.schedules.Schedule (e.g. cosine(0.1, "
+                         f"total_steps=100)); got {type(schedule).__name__}")
+    steps = check.integer("steps", steps)
+    lr0, rule = schedule.lr0, schedule.rule
+
+    def warm(t: int) -> float:
+        return lr0 * (t + 1) / steps if t < steps else rule(t - steps)
+
+    return Schedule(f"{schedule.name} + warm-up", warm, lr0)
+
+
+def partial_sums(schedule: Schedule, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Running sums ``sum_{s<=t} lr_s`` and ``sum_{s<=t} lr_s^2`` for ``t < steps``, two
+    arrays of shape (steps,): the two series of the Robbins-Monro conditions."""
+    steps = check.integer("steps", steps)
+    lrs = np.array([schedule(t) for t in range(steps)])
+    return np.cumsum(lrs), np.cumsum(lrs * lrs)
+
+
 SCHEDULES: dict[str, Callable[..., Schedule]] = {
     "constant": constant,
     "step": step_decay,
@@ -86,8 +120,11 @@ SCHEDULES: dict[str, Callable[..., Schedule]] = {
 }
 
 
-def make(name: str, lr: float, **options) -> Schedule:
+def make(name: str, lr: float, *, warmup_steps: int = 0, **options) -> Schedule:
     """Build a schedule by name: one of ``SCHEDULES`` (constant, step, inverse_time,
-    exponential, cosine), with that schedule's keyword options."""
+    exponential, cosine), with that schedule's keyword options; ``warmup_steps > 0``
+    puts a linear :func:`warmup` of that many steps in front of it."""
     check.choice("name", name, tuple(SCHEDULES))
-    return SCHEDULES[name](lr, **options)
+    warmup_steps = check.integer("warmup_steps", warmup_steps, low=0)
+    schedule = SCHEDULES[name](lr, **options)
+    return warmup(schedule, warmup_steps) if warmup_steps else schedule
