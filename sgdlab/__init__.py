@@ -5,12 +5,21 @@ Modules, one idea each:
 - ``data``: synthetic and real (scikit-learn) data sets
 - ``objectives``: 2-D test functions (quadratic, Rosenbrock, double well)
 - ``losses``: least squares and logistic regression, with minibatch gradients
-- ``optim``: ``SGD``, a numpy mirror of ``torch.optim.SGD``
+- ``optim``: ``SGD``, ``Adagrad``, ``RMSprop`` and ``Adam``, numpy mirrors of their
+  ``torch.optim`` namesakes
 - ``schedules``: learning-rate schedules
 - ``batches``: minibatch index generation
 - ``train``: the training loop and its ``History``
 - ``theory``: step-size, momentum and variance formulas
 - ``plots``: contours, paths and loss curves
+- ``sklearn_sgd``: scikit-learn's ``SGDRegressor`` / ``SGDClassifier`` step by step, its
+  learning-rate schedules, and streaming with ``partial_fit``
+- ``averaging``: iterate averaging (Polyak-Ruppert)
+- ``lr_range``: a learning-rate range test
+- ``compare``: several optimizers on one problem, learning rates tuned on a grid
+
+``sklearn_sgd``, ``averaging``, ``lr_range`` and ``compare`` are not imported here (this
+keeps ``import sgdlab`` light); import them by name, e.g. ``from sgdlab import compare``.
 """
 
 from sgdlab import batches, data, losses, objectives, optim, plots, schedules, theory, train

@@ -12,7 +12,8 @@ matches); an untouched stub reads as "not attempted yet"; an exception quotes th
 learner's line; a function that runs too long is stopped.
 
 Modules: ``ex01`` gradient descent, ``ex02`` stochastic GD, ``ex03`` minibatch SGD,
-``ex04`` momentum, ``ex05`` PyTorch (imports torch).
+``ex04`` momentum, ``ex05`` PyTorch (imports torch), ``ex06`` scikit-learn (imports
+scikit-learn), ``ex07`` learning-rate schedules, ``ex08`` adaptive methods.
 """
 
 from sgdlab.checks._feedback import CheckFailed, NotAttempted, StudentCodeError, TimedOut
