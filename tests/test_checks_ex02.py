@@ -1,21 +1,13 @@
 """The checks of exercises 02 accept correct answers (the solution notebook's and one
 written differently) and name the typical mistakes."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from exercise_support import solution
 
 from sgdlab.checks import StudentCodeError, ex02
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("make_student_versions",
-                                               ROOT / "scripts" / "make_student_versions.py")
-_generator = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_generator)
-SOLUTION = _generator.task_namespace(
-    ROOT / "exercises/solutions/02_stochastic_gradient_descent.ipynb")
+SOLUTION = solution("02_stochastic_gradient_descent")
 
 
 def _grad_i(w, x, y):

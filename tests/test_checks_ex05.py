@@ -1,23 +1,16 @@
 """The checks of exercises 05 (PyTorch) accept correct answers (the solution notebook's
 and one written differently) and name the typical mistakes."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from exercise_support import solution
 
 torch = pytest.importorskip("torch")
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from sgdlab.checks import ex05  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("make_student_versions",
-                                               ROOT / "scripts" / "make_student_versions.py")
-_generator = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_generator)
-SOLUTION = _generator.task_namespace(ROOT / "exercises/solutions/05_pytorch.ipynb")
+SOLUTION = solution("05_pytorch")
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,21 +1,15 @@
 """The checks of exercises 08 accept correct answers (the solution notebook's and one
 written differently), agree with torch.optim, and name the typical mistakes."""
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from exercise_support import solution
 
 from sgdlab.checks import ex08
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("make_student_versions",
-                                               ROOT / "scripts" / "make_student_versions.py")
-_generator = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_generator)
-SOLUTION = _generator.task_namespace(ROOT / "exercises/solutions/08_adaptive_methods.ipynb")
+SOLUTION = solution("08_adaptive_methods")
 
 
 # --- the reference itself: the solutions follow torch.optim ------------------------------
