@@ -73,21 +73,24 @@ def machine() -> str:
 # --- 1 and 4: notebooks -------------------------------------------------------------
 def notebooks(paths: list[Path]) -> None:
     print("\n## Notebooks: fresh kernel, run top to bottom (incl. kernel start-up)")
-    print(f"{'notebook':42} {'seconds':>8} {'peak MB':>8}  target <= 15 s")
-    total = 0.0
+    print(f"{'notebook':52} {'seconds':>8} {'peak MB':>8}  target <= 15 s")
+    totals: dict[str, float] = {}
     for path in paths:
         out = subprocess.run([sys.executable, "-c", RUN_ONE, str(path), str(path.parent)],
                              capture_output=True, text=True, cwd=ROOT)
         if out.returncode != 0:
-            print(f"{path.name:42} FAILED: {out.stderr.strip().splitlines()[-1:]}")
+            print(f"{path.name:52} FAILED: {out.stderr.strip().splitlines()[-1:]}")
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        total += r["seconds"]
+        group = path.parent.relative_to(ROOT).as_posix()
+        totals[group] = totals.get(group, 0.0) + r["seconds"]
         verdict = "ok" if r["seconds"] <= 15 else "SLOW"
-        print(f"{path.relative_to(ROOT).as_posix():42} {r['seconds']:8.1f} "
+        print(f"{path.relative_to(ROOT).as_posix():52} {r['seconds']:8.1f} "
               f"{r['kernel_peak_mb']:8.0f}  {verdict}")
-    print(f"{'total':42} {total:8.1f}           target <= 60 s: "
-          f"{'ok' if total <= 60 else 'SLOW'}")
+    for group, total in totals.items():
+        verdict = ("target <= 60 s: " + ("ok" if total <= 60 else "SLOW")
+                   if group == "notebooks" else "")
+        print(f"{'total of ' + group + '/':52} {total:8.1f}           {verdict}")
 
 
 # --- 2: widgets ---------------------------------------------------------------------
