@@ -83,15 +83,16 @@ def data(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def indices(idx, n: int) -> np.ndarray | None:
+def indices(idx, n: int, *, name: str = "idx") -> np.ndarray | None:
     """Check an optional minibatch index array: integers in ``[0, n)``, at least one."""
     if idx is None:
         return None
     idx = np.asarray(idx)
     if idx.ndim != 1 or idx.size == 0:
-        raise ValueError(f"idx must be a non-empty 1-D array of row indices; got shape {idx.shape}")
+        raise ValueError(f"{name} must be a non-empty 1-D array of row indices; "
+                         f"got shape {idx.shape}")
     if not np.issubdtype(idx.dtype, np.integer):
-        raise ValueError(f"idx must hold integers; got dtype {idx.dtype}")
+        raise ValueError(f"{name} must hold integers; got dtype {idx.dtype}")
     if idx.min() < 0 or idx.max() >= n:
-        raise ValueError(f"idx must hold row indices in [0, {n - 1}]; got values outside")
+        raise ValueError(f"{name} must hold row indices in [0, {n - 1}]; got values outside")
     return idx

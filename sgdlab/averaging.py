@@ -41,19 +41,3 @@ def polyak_average(params, start: int = 0) -> np.ndarray:
     start = check.integer("start", start, low=0, high=params.shape[0] - 1)
     tail = params[start:]
     return np.cumsum(tail, axis=0) / np.arange(1, tail.shape[0] + 1)[:, None]
-
-
-def tail_average(params, fraction: float = 0.5) -> np.ndarray:
-    """Mean of the last ``fraction`` of the iterates (at least one row), shape (d,).
-
-    Args:
-        params: iterates, shape (k + 1, d), row 0 the start.
-        fraction: share of the rows averaged, in (0, 1]; 0.5 averages the second half,
-            after SGD has reached its noise ball.
-    """
-    params = _iterates(params)
-    fraction = check.in_range("fraction", fraction, 0.0, 1.0, high_open=False)
-    if fraction == 0.0:
-        raise ValueError("fraction must be in (0, 1]; got 0.0")
-    count = max(1, int(round(fraction * params.shape[0])))
-    return params[-count:].mean(axis=0)

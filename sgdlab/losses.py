@@ -41,11 +41,6 @@ class DataProblem:
             raise ValueError(f"w must have shape ({self.dim},) for this problem; got {w.shape}")
         return w
 
-    def loss_and_grad(self, w, idx=None) -> tuple[float, np.ndarray]:
-        """``(loss(w, idx), grad(w, idx))`` from one look at the rows: what a step needs."""
-        X, y = self._rows(idx)
-        return self.rows_loss_and_grad(self._weights(w), X, y)
-
     def rows_loss_and_grad(self, w: np.ndarray, X: np.ndarray,
                            y: np.ndarray) -> tuple[float, np.ndarray]:
         """Loss and mean gradient over given rows ``X`` (m, d), ``y`` (m,) at ``w`` (d,).

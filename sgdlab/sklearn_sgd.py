@@ -26,18 +26,13 @@ from typing import Any
 import numpy as np
 
 from sgdlab import _validate as check
-from sgdlab.schedules import Schedule
-from sgdlab.schedules import constant as _constant
+from sgdlab.data import make_linear_regression
+from sgdlab.schedules import Schedule, constant  # constant: learning_rate="constant"
 
 LEARNING_RATES = ("constant", "invscaling", "optimal", "adaptive")
 
 
 # --- scikit-learn's learning-rate rules as sgdlab schedules -----------------------------
-def constant(eta0: float) -> Schedule:
-    """``learning_rate="constant"``: ``eta_t = eta0``."""
-    return _constant(eta0)
-
-
 def invscaling(eta0: float, *, power_t: float = 0.25) -> Schedule:
     """``learning_rate="invscaling"``: ``eta_t = eta0 / t ** power_t`` with scikit-learn's
     ``t = k + 1`` (so ``eta0`` at the first step ``k = 0``).
@@ -132,8 +127,9 @@ def plain_sgd(X, y, orders, sched: Schedule, *, alpha: float = 0.0,
     n, d = X.shape
     w = np.zeros(d) if w0 is None else check.float_array("w0", w0, shape=(d,)).copy()
     b = float(b0)
-    rows = np.concatenate([check.indices(o, n) for o in orders]) if len(orders) else \
-        np.array([], dtype=int)
+    rows = (np.concatenate([check.indices(o, n, name=f"orders[{e}]")
+                            for e, o in enumerate(orders)])
+            if len(orders) else np.array([], dtype=int))
     k = rows.size
     params, intercepts = np.empty((k + 1, d)), np.empty(k + 1)
     loss, lrs = np.empty(k), np.empty(k)
@@ -228,15 +224,6 @@ def stopping_epoch(objectives, *, tol: float | None = 1e-3,
 
 
 # --- streaming and memory -----------------------------------------------------------------
-def iter_chunks(X, y, chunk_rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Consecutive pieces ``(X[i:i + chunk_rows], y[i:i + chunk_rows])`` (views, no copies);
-    the last piece keeps the left-over rows."""
-    X, y = check.data(X, y)
-    chunk_rows = check.integer("chunk_rows", chunk_rows)
-    for start in range(0, X.shape[0], chunk_rows):
-        yield X[start:start + chunk_rows], y[start:start + chunk_rows]
-
-
 def stream_linear_regression(n_chunks: int, chunk_rows: int, w_true, *, noise: float = 0.5,
                              rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Generate ``y = X @ w_true + noise * eps`` chunk by chunk, never all at once.
@@ -250,11 +237,9 @@ def stream_linear_regression(n_chunks: int, chunk_rows: int, w_true, *, noise: f
     """
     n_chunks = check.integer("n_chunks", n_chunks)
     chunk_rows = check.integer("chunk_rows", chunk_rows)
-    w_true = check.float_array("w_true", w_true, ndim=1)
-    noise = check.positive("noise", noise, allow_zero=True)
     for _ in range(n_chunks):
-        X = rng.standard_normal((chunk_rows, w_true.size))
-        yield X, X @ w_true + noise * rng.standard_normal(chunk_rows)
+        chunk = make_linear_regression(chunk_rows, noise=noise, w_true=w_true, rng=rng)
+        yield chunk.X, chunk.y
 
 
 def peak_memory(func: Callable[..., Any], *args, **kwargs) -> tuple[Any, int]:

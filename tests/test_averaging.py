@@ -7,7 +7,7 @@ import torch
 from sklearn.linear_model import SGDRegressor
 from torch.optim.swa_utils import AveragedModel
 
-from sgdlab.averaging import polyak_average, tail_average
+from sgdlab.averaging import polyak_average
 
 
 def test_running_average_equals_the_cumsum_formula():
@@ -18,13 +18,6 @@ def test_running_average_equals_the_cumsum_formula():
         assert np.allclose(polyak_average(ws, start=start), want)
         assert np.allclose(polyak_average(ws, start=start)[-1], ws[start:].mean(axis=0))
     assert polyak_average(ws[:, 0]).shape == (30, 1)
-
-
-def test_tail_average():
-    ws = np.arange(10.0)[:, None] * np.array([1.0, -2.0])
-    assert np.allclose(tail_average(ws, 0.5), ws[5:].mean(axis=0))
-    assert np.allclose(tail_average(ws, 1.0), ws.mean(axis=0))
-    assert np.allclose(tail_average(ws, 0.01), ws[-1]), "at least one row"
 
 
 def test_matches_torch_averaged_model_after_each_update():
@@ -73,7 +66,6 @@ def test_matches_scikit_learn_average():
     (lambda: polyak_average(np.ones((3, 2)), start=3), ["start", "<= 2"]),
     (lambda: polyak_average(np.ones((3, 2, 2))), ["params", "2-D"]),
     (lambda: polyak_average([[1.0, np.nan]]), ["params", "finite"]),
-    (lambda: tail_average(np.ones((3, 2)), 0.0), ["fraction", "(0, 1]"]),
 ])
 def test_bad_inputs(call, words):
     with pytest.raises(ValueError) as info:
