@@ -38,25 +38,36 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 RUN_ONE = r"""
-import json, resource, sys, time
+import json, sys, time
 import nbformat
 from nbclient import NotebookClient
+try:
+    import resource  # Linux and macOS
+except ImportError:  # Windows: the kernel reports its own peak (psutil comes with Jupyter)
+    resource = None
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
+if resource is None:
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import psutil; print(psutil.Process().memory_info().peak_wset)"))
 start = time.perf_counter()
 NotebookClient(nb, timeout=600, kernel_name="python3",
                resources={"metadata": {"path": sys.argv[2]}}).execute()
 seconds = time.perf_counter() - start
-# the kernel is this process's child; it has exited and been waited for by now
-peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "kernel_peak_mb": peak_kb / 1024}))
+if resource is None:
+    peak_mb = int(nb.cells[-1].outputs[0]["text"]) / 2**20
+else:
+    # the kernel is this process's child; it has exited and been waited for by now
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
+print(json.dumps({"seconds": seconds, "kernel_peak_mb": peak_mb}))
 """
 
 
 def machine() -> str:
     model = "unknown CPU"
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break

@@ -100,20 +100,20 @@ def torch_plan(system: str, machine: str, version: str, reachable) -> TorchPlan:
             "(the badge in README.md), or use conda: README.md, 'Other ways to run it'.")
     if system != "Linux":
         return TorchPlan("default", (), f"torch=={version}",
-                         f"PyTorch {version} from the default index (a CPU build on "
-                         f"{system})")
+                         f"PyTorch {version} comes from the default index (a CPU build "
+                         f"on {system})")
     if os.environ.get("SGDLAB_TORCH_INDEX", "").strip().lower() == "default":
         return TorchPlan("default", (), f"torch=={version}",
-                         "PyTorch from the default index, as SGDLAB_TORCH_INDEX asks")
+                         "PyTorch comes from the default index, as SGDLAB_TORCH_INDEX asks")
     if reachable():
         index = os.environ.get("SGDLAB_TORCH_INDEX", "").strip() or CPU_INDEX
         return TorchPlan("cpu-index", ("--index-url", index, "--extra-index-url", PYPI),
                          f"torch=={version}+cpu",
-                         f"PyTorch {version}, CPU-only build, from {index}")
+                         f"PyTorch {version}, CPU-only build, comes from {index}")
     return TorchPlan("default", (), f"torch=={version}",
                      f"PyTorch's CPU-only index ({CPU_INDEX}) could not be reached, so "
                      f"PyTorch {version} comes from the default index. On Linux that can "
-                     "be the CUDA build (about 2.7 GB) unless a CPU wheel is at hand.")
+                     "be the CUDA build (about 2.7 GB) unless a CPU wheel is at hand")
 
 
 def index_reachable(url: str = CPU_INDEX, seconds: float = PROBE_SECONDS) -> bool:
@@ -264,7 +264,7 @@ def install(python: Path, extra: str) -> None:
     if "torch" in deps:
         version = locked_version("torch")
         plan = torch_plan(platform.system(), platform.machine(), version, index_reachable)
-        print(f"Installing {plan.why} ...", flush=True)
+        print(f"{plan.why}.\nInstalling {plan.requirement} ...", flush=True)
         try:
             _pip(python, "-c", str(LOCK), *plan.pip_args, plan.requirement)
         except SetupError:
@@ -302,6 +302,8 @@ LAB_OVERRIDES = {
         "fetchNews": "false",  # no "official Jupyter news?" prompt, no request
         "checkForUpdates": False,
     },
+    # the extension manager's panel: with the read-only manager it could only fail
+    "@jupyterlab/extensionmanager-extension:plugin": {"enabled": False},
 }
 
 
@@ -309,7 +311,7 @@ def configure_jupyter(env: Path) -> None:
     """Write the environment's JupyterLab settings: no outbound requests, no prompts
     unrelated to the course. They live inside ``.venv`` and touch nothing of the
     learner's own Jupyter set-up."""
-    server = env / "etc" / "jupyter" / "jupyter_server_config.d" / "sgdlab.json"
+    server = env / "etc" / "jupyter" / "jupyter_lab_config.json"  # read by LabApp
     overrides = env / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     for path, content in ((server, SERVER_CONFIG), (overrides, LAB_OVERRIDES)):
         text = json.dumps(content, indent=2) + "\n"

@@ -122,7 +122,7 @@ def test_jupyter_settings_turn_off_every_outbound_lookup(tmp_path):
     course_setup.configure_jupyter(tmp_path)
     import json
 
-    server = json.loads((tmp_path / "etc/jupyter/jupyter_server_config.d/sgdlab.json")
+    server = json.loads((tmp_path / "etc/jupyter/jupyter_lab_config.json")
                         .read_text(encoding="utf-8"))
     assert server["LabApp"]["extension_manager"] == "readonly"
     assert server["LabApp"]["news_url"] is None

@@ -76,7 +76,7 @@ def conda_version_matches(spec: str, version: str) -> bool:
 
 
 def test_metadata_declares_ranges_not_pins():
-    for name, req in {**pip_dependencies(), **test_extras()}.items():
+    for _name, req in {**pip_dependencies(), **test_extras()}.items():
         ops = {s.operator for s in req.specifier}
         assert ops and ops <= {">=", "<", "!=", "~="}, (
             f"pyproject.toml: {req} — declare a compatible range; exact versions belong "
@@ -107,7 +107,7 @@ def test_conda_lists_the_same_packages_as_pyproject():
     assert conda_pkgs == set(pip_dependencies()), (
         f"only in environment.yml: {sorted(conda_pkgs - set(pip_dependencies()))}; "
         f"only in pyproject.toml: {sorted(set(pip_dependencies()) - conda_pkgs)}")
-    assert pip_section == [], "environment.yml holds only the environment; postBuild installs sgdlab"
+    assert pip_section == [], "environment.yml: only the environment (postBuild installs sgdlab)"
 
 
 def test_conda_versions_agree_with_the_lock():
