@@ -4,6 +4,7 @@
     python scripts/make_student_versions.py           # write exercises/NN_*.ipynb
     python scripts/make_student_versions.py --check   # exit 1 if any student version is stale
     python scripts/make_student_versions.py --otter DIR  # otter-grader master notebooks
+    python scripts/make_student_versions.py --force   # also replace edited ones (kept aside)
 
 The source is ``exercises/solutions/NN_*.ipynb``; each student version has the same
 name one folder up. In a student version:
@@ -25,15 +26,23 @@ The markers are the ones nbgrader (which looks for "BEGIN SOLUTION" in a line) a
 otter-grader (which needs a line ``# BEGIN SOLUTION``) both accept; other spellings
 such as ``### BEGIN SOLUTION`` are rejected here because otter would not see them.
 Output is deterministic: the same solution notebook always gives the same bytes.
+
+A student version records, in its metadata, the SHA-256 of what was generated. A file
+whose content no longer matches it was changed after generation (someone edited or ran
+and saved it): this script never overwrites it. It says so and exits 1; ``--force``
+first moves it aside as ``NN_name (kept YYYY-MM-DD HHMM).ipynb``.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
+import os
 import re
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,10 +256,44 @@ def solution_notebooks() -> list[Path]:
     return sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
 
 
-def render(solution: Path) -> str:
-    """The text of the student version generated from ``solution``."""
+MARK = "sgdlab_generated_sha256"
+
+
+def _stamped(text: str) -> str:
+    """``text`` (a dumped notebook) with the SHA-256 of itself in its metadata."""
+    nb = json.loads(text)
+    nb.setdefault("metadata", {})[MARK] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return dump(nb)
+
+
+def unchanged_since_generated(path: Path) -> bool:
+    """Whether ``path`` is exactly as this script wrote it (not edited, run or saved)."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        recorded = nb.get("metadata", {}).pop(MARK, None)
+    except (OSError, ValueError, AttributeError):
+        return False
+    text = dump(nb)
+    return recorded == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def render(solution: Path, *, stamped: bool = True) -> str:
+    """The text of the student version generated from ``solution`` (``stamped=False``:
+    as versions before the stamp were written)."""
     nb = json.loads(solution.read_text(encoding="utf-8"))
-    return dump(student_version(nb, name=solution.name))
+    text = dump(student_version(nb, name=solution.name))
+    return _stamped(text) if stamped else text
+
+
+def keep_aside(path: Path) -> Path:
+    """Move ``path`` to a new name beside it that no file has yet; returns that name."""
+    stamp = time.strftime("%Y-%m-%d %H%M")
+    n, kept = 1, path.with_name(f"{path.stem} (kept {stamp}){path.suffix}")
+    while kept.exists():
+        n += 1
+        kept = path.with_name(f"{path.stem} (kept {stamp} {n}){path.suffix}")
+    os.replace(path, kept)
+    return kept
 
 
 def student_path(solution: Path) -> Path:
@@ -289,6 +332,9 @@ def main(argv: list[str]) -> int:
                         help="only report stale student versions; exit 1 if there are any")
     parser.add_argument("--otter", metavar="DIR", type=Path,
                         help="instead, write otter-grader master notebooks into DIR")
+    parser.add_argument("--force", action="store_true",
+                        help="replace student versions changed since generation, after "
+                             "moving each aside under a new name")
     args = parser.parse_args(argv)
     if not solution_notebooks():
         print(f"no solution notebooks in {SOLUTIONS.relative_to(ROOT)}")
@@ -306,13 +352,29 @@ def main(argv: list[str]) -> int:
             print(f"stale student version: {p.relative_to(ROOT)} "
                   "(run python scripts/make_student_versions.py)")
         return 1 if paths else 0
+    refused = []
     for solution in solution_notebooks():
         target = student_path(solution)
         text = render(solution)
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            print(f"wrote {target.relative_to(ROOT)}")
-    return 0
+        if target.exists():
+            if target.read_text(encoding="utf-8") == text:
+                continue
+            current = target.read_text(encoding="utf-8")
+            if not (unchanged_since_generated(target)
+                    or current == render(solution, stamped=False)):
+                if not args.force:
+                    refused.append(target)
+                    continue
+                kept = keep_aside(target)
+                print(f"kept the changed {target.name} as {kept.name}")
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)}")
+    for target in refused:
+        print(f"not overwritten: {target.relative_to(ROOT)} was changed after it was "
+              "generated (edited, or run and saved). Learners work on their own copies "
+              "in my-work/ (python3 course.py lab). Move it away, or pass --force to keep "
+              "it under a new name and regenerate.", file=sys.stderr)
+    return 1 if refused else 0
 
 
 if __name__ == "__main__":
