@@ -138,8 +138,9 @@ def verdict(task: str, cases: Sequence[Case], mistakes: dict[str, Mistake], *,
     supports.
 
     A mistake is named when it explains every case and at least :data:`MIN_EVIDENCE`
-    of them differ from the right answer. When two fit, both are named. When none fits, each probe (a further test
-    returning a mistake key or None) is tried, and then ``generic`` is raised.
+    of them differ from the right answer. When two fit, both are named. When none
+    fits, each probe (a further test returning a mistake key or None) is tried, and
+    then ``generic`` is raised.
     """
     failing = [c for c in cases if not same(c.got, c.expected, rtol=rtol, atol=atol)]
     if not failing:

@@ -11,7 +11,7 @@ import numpy as np
 
 from sgdlab.batches import epoch_batches
 from sgdlab.checks._diagnose import Case, Mistake, catalog, same, verdict
-from sgdlab.checks._feedback import CheckFailed, close, describe, expect_array
+from sgdlab.checks._feedback import CheckFailed, describe, expect_array
 from sgdlab.checks._runner import call, call_text, task_check
 from sgdlab.checks._variants import sgd_variant
 from sgdlab.losses import LeastSquares
