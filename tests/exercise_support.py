@@ -29,6 +29,8 @@ def solution(name: str) -> dict:
 # the check module's MISTAKES[task] (the check must name exactly that one), or
 # "~<regex>" for a message written by the shared feedback code (a wrong type or shape,
 # an argument changed in place, an exception).
+import contextlib  # noqa: E402
+import io  # noqa: E402
 import re  # noqa: E402
 
 _OUTCOMES: dict = {}
@@ -47,7 +49,8 @@ def outcome(module, task: str, func) -> tuple[str, str]:
         return _OUTCOMES[memo][0]
     check = getattr(module, f"check_{task}")
     try:
-        check(func)
+        with contextlib.redirect_stdout(io.StringIO()):  # the one-line "✓ ... passed"
+            check(func)
         result = ("passed", "")
     except AssertionError as failure:
         message = getattr(failure, "message", str(failure))

@@ -212,6 +212,7 @@ CATALOG = {
         ("~changed its argument `w` in place", _in_place),
         ("~got a list of length", lambda w, g, lr: list(w - lr * g)),
         ("~did you forget to `return`", lambda w, g, lr: None),
+        ("generic", lambda w, g, lr: w + g),  # two mistakes at once
     ],
     "numerical_gradient": [
         ("forward", _differences("forward")),
@@ -235,6 +236,7 @@ CATALOG = {
         ("unsorted", lambda H: 2 / np.linalg.eigvals(H)[-1].real),
         ("~return one number, not a collection", lambda H: 2 / np.linalg.eigvalsh(H)),
         ("~complex", lambda H: complex(2 / np.linalg.eigvalsh(H)[-1])),
+        ("generic", lambda H: 1 / np.linalg.eigvalsh(H)[0]),  # two at once
     ],
     "gradient_descent": [
         ("aliased", _aliased),

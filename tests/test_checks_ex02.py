@@ -217,6 +217,7 @@ CATALOG = {
         ("grows", _inverse("grows")),
         ("~one number", lambda t, lr0, decay: np.array([lr0 / (1 + decay * t)])),
         ("~did you forget to `return`", _inverse("none")),
+        ("generic", lambda t, lr0, decay: lr0 / (1 + decay * (t + 1)) ** 2),
     ],
 }
 

@@ -143,6 +143,7 @@ CATALOG = {
         ("twice", lambda w, X, y, idx: 2 * X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)),
         ("first_rows", lambda w, X, y, idx: gradient_other(w, X, y, np.arange(len(idx)))),
         ("~got None", lambda w, X, y, idx: None),
+        ("generic", lambda w, X, y, idx: X[idx].T @ (y[idx] - X[idx] @ w)),
     ],
     "minibatch_sgd": [
         ("sum", _sgd(reduce="sum")),

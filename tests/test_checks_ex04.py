@@ -186,6 +186,8 @@ CATALOG = {
         ("old_buffer_returned", _momentum("old returned")),
         ("~the result is one array",
          lambda w, g, buf, lr, mu, tau=0.0: momentum_other(w, g, buf, lr, mu, tau)[0]),
+        ("generic", lambda w, g, buf, lr, mu, tau=0.0: (
+            w - lr * g, _ema(w, g, buf, lr, mu, tau)[1])),
     ],
     "nesterov_step": [
         ("plain", _heavy_ball),

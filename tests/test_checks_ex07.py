@@ -80,6 +80,7 @@ CATALOG = {
         ("boundary", _warmup_le),
         ("zero_start_to_end", lambda t, lr0, w: lr0 * min(t, w - 1) / (w - 1) if w > 1 else lr0),
         ("~did you forget to `return` it", lambda t, lr0, w: None),
+        ("generic", lambda t, lr0, w: lr0 * t / w),  # starts at 0 and keeps growing
     ],
     "cosine_lr": [
         ("no_clamp", lambda t, lr0, T, m: m + (lr0 - m) * _cos(t / T)),
@@ -105,6 +106,7 @@ CATALOG = {
         ("lagging", lambda ws: np.cumsum(ws[:-1], axis=0) / np.arange(1, len(ws))[:, None]),
         ("truncated", _truncating),
         ("~changed its argument `ws` in place", _in_place),
+        ("generic", lambda ws: np.cumsum(ws, axis=0)[1:] / (len(ws) - 1)),
     ],
 }
 

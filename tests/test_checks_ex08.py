@@ -228,6 +228,7 @@ CATALOG = {
         ("~the result is not the weights and the state",
          lambda w, g, m, v, t, lr, b1=0.9, b2=0.999, eps=1e-8:
             adam_other(w, g, m, v, t, lr, b1, b2, eps)[:2]),
+        ("generic", _adam(correct="none", eps_inside=True)),  # two at once
     ],
 }
 
