@@ -1,8 +1,9 @@
 """The checks' mistake catalog, counted: every task has at least 8 wrong answers and 2
 correct ones; no wrong answer passes, none gets a wrong diagnosis, and generic fallbacks
 stay under 5 % of catches. A few entries make two mistakes at once: no single diagnosis
-explains them, so they must get the generic message (and count as generic). The entries live in tests/test_checks_exNN.py (CATALOG,
-CORRECT); each is also asserted one by one there. Run with -s to see the table."""
+explains them, so they must get the generic message (and count as generic). The entries
+live in tests/test_checks_exNN.py (CATALOG, CORRECT); each is also asserted one by one
+there. Run with -s to see the table."""
 
 import importlib
 
