@@ -8,7 +8,10 @@ there. Run with -s to see the table."""
 import importlib
 
 import pytest
-from exercise_support import diagnosed_as, outcome
+from exercise_support import diagnosed_as, first_line_is_a_property, outcome
+
+from sgdlab.checks import CheckFailed
+from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
@@ -72,3 +75,67 @@ def test_catalog_totals(capsys):
     assert totals["wrong"] == 0, "a wrong answer got another mistake's diagnosis"
     assert totals["generic"] <= 0.05 * totals["caught"]
     assert totals["accepted"] == totals["correct"], "a correct answer failed"
+
+
+# --- the evidence rule itself ---------------------------------------------------------------
+A = Mistake("a", "property a", "cause a")
+B = Mistake("b", "property b", "cause b")
+GENERIC = Mistake("generic", "nothing known", "no cause")
+
+
+def _verdict(cases, **kwargs):
+    with pytest.raises(CheckFailed) as info:
+        verdict("task", cases, catalog(A, B), generic=GENERIC, **kwargs)
+    return info.value.message
+
+
+def test_one_coincidence_is_not_enough():
+    """A matches on one case only (where it differs from the answer): not named."""
+    cases = [Case("c1", 5.0, 1.0, {"a": 5.0}), Case("c2", 7.0, 2.0, {"a": 6.0}),
+             Case("c3", 3.0, 3.0, {"a": 3.0})]
+    assert _verdict(cases).startswith("nothing known")
+
+
+def test_a_mistake_that_explains_every_case_is_named():
+    cases = [Case("c1", 5.0, 1.0, {"a": 5.0, "b": 5.0}), Case("c2", 6.0, 2.0, {"a": 6.0}),
+             Case("c3", 3.0, 3.0, {"a": 3.0, "b": 3.0})]
+    message = _verdict(cases)
+    assert message.startswith("property a\ncause a") and "c1" in message
+
+
+def test_a_failing_case_a_mistake_does_not_predict_rules_it_out():
+    cases = [Case("c1", 5.0, 1.0, {"a": 5.0}), Case("c2", 6.0, 2.0, {"a": 6.0}),
+             Case("c3", 9.0, 3.0, {})]
+    assert _verdict(cases).startswith("nothing known")
+
+
+def test_two_mistakes_that_fit_are_both_named():
+    cases = [Case("c1", 5.0, 1.0, {"a": 5.0, "b": 5.0}),
+             Case("c2", 6.0, 2.0, {"a": 6.0, "b": 6.0})]
+    message = _verdict(cases)
+    assert message.startswith("property a") and "\nOr: property b. cause b" in message
+
+
+def test_a_probe_is_asked_only_when_no_prediction_fits():
+    asked = []
+    cases = [Case("c1", 5.0, 1.0, {"a": 5.0}), Case("c2", 6.0, 2.0, {"a": 6.0})]
+    _verdict(cases, probes=[lambda: asked.append(1) or "b"])
+    assert not asked
+    cases = [Case("c1", 5.0, 1.0, {}), Case("c2", 6.0, 2.0, {})]
+    assert _verdict(cases, probes=[lambda: "b"]).startswith("property b")
+
+
+def test_right_answers_pass_and_nan_matches_nan_only_in_a_prediction():
+    verdict("task", [Case("c1", 1.0, 1.0, {"a": 2.0})], catalog(A), generic=GENERIC)
+    nan = float("nan")
+    cases = [Case("c1", nan, 1.0, {"a": nan}), Case("c2", nan, 2.0, {"a": nan})]
+    assert _verdict(cases).startswith("property a")
+
+
+def test_every_diagnosis_keeps_to_the_message_contract():
+    """First line: the property, in words, with no numbers and no code."""
+    for _, checks in _suites():
+        for task, mistakes in checks.MISTAKES.items():
+            for mistake in [*mistakes.values(), checks.GENERIC[task]]:
+                assert first_line_is_a_property(mistake.failed), (task, mistake.failed)
+                assert "\n" not in mistake.failed, (task, mistake.key)
