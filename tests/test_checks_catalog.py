@@ -7,6 +7,7 @@ there. Run with -s to see the table."""
 
 import importlib
 
+import numpy as np
 import pytest
 from exercise_support import diagnosed_as, first_line_is_a_property, outcome
 
@@ -139,3 +140,11 @@ def test_every_diagnosis_keeps_to_the_message_contract():
             for mistake in [*mistakes.values(), checks.GENERIC[task]]:
                 assert first_line_is_a_property(mistake.failed), (task, mistake.failed)
                 assert "\n" not in mistake.failed, (task, mistake.key)
+
+
+def test_evidence_is_capped():
+    """A hundred one-row batches, or a long list, do not flood the message."""
+    many = tuple(np.arange(k, k + 1) for k in range(100))
+    cases = [Case("c1", many, many[:3], {}), Case("c2", list(range(500)), [0], {})]
+    message = _verdict(cases)
+    assert all(len(line) < 300 for line in message.splitlines()), message

@@ -94,11 +94,22 @@ def same(a: Any, b: Any, *, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
                                                   equal_nan=True))
 
 
+#: The longest rendering of one value in a message, in characters.
+MAX_SHOWN = 240
+
+
 def show(value: Any, labels: tuple[str, ...] | None = None) -> str:
-    """A capped rendering of a result (a tuple part by part)."""
+    """A rendering of a result (a tuple part by part), capped at :data:`MAX_SHOWN`."""
     if isinstance(value, tuple | list) and labels and len(labels) == len(value):
-        return ", ".join(f"{n}={fmt(v)}" for n, v in zip(labels, value, strict=True))
-    return fmt(value)
+        text = ", ".join(f"{n}={fmt(v)}" for n, v in zip(labels, value, strict=True))
+    else:
+        text = fmt(value)
+    if len(text) > MAX_SHOWN and isinstance(value, tuple | list):
+        head = ", ".join(fmt(v) for v in value[:3])
+        text = f"{len(value)} parts: {head}, ..."
+    if len(text) > MAX_SHOWN:
+        text = text[:MAX_SHOWN - 4] + " ..."
+    return text
 
 
 def evidence(case: Case, *, rtol: float = 1e-7, atol: float = 1e-10) -> str:
