@@ -1,6 +1,9 @@
 """Checks for ``exercises/03_minibatch_sgd.ipynb``.
 
-Tasks: ``minibatch_indices``, ``minibatch_gradient``, ``minibatch_sgd``.
+Tasks: ``minibatch_indices``, ``minibatch_gradient``, ``minibatch_sgd``. Each check runs
+all its cases, then names a mistake only if it reproduces every result (``_diagnose``);
+for batches that match no known mistake it states the property they break (rows
+missing, rows repeated, sizes, order), which it observed rather than guessed.
 """
 
 from __future__ import annotations
@@ -197,6 +200,59 @@ def check_minibatch_indices(minibatch_indices) -> int:
     return len(cases)
 
 
+MISTAKES["minibatch_gradient"] = catalog(
+    Mistake("sum", "the gradient is summed over the batch, not averaged",
+            "Divide the batch's summed gradient by the batch size, len(idx)."),
+    Mistake("over_n", "the gradient is divided by the number of rows of the data",
+            "Divide by the batch size len(idx), not by n."),
+    Mistake("all_rows", "the gradient does not depend on idx",
+            "It averages over all the rows: use only the rows X[idx] and y[idx]."),
+    Mistake("unique", "a row listed twice in idx counts only once",
+            "Rows listed twice must count twice (sampling with replacement repeats rows): "
+            "index with X[idx] directly, without np.unique or a mask."),
+    Mistake("sign", "the gradient points the wrong way",
+            "The residual is prediction minus target, X[idx] @ w - y[idx]."),
+    Mistake("twice", "the gradient is twice too large",
+            "The loss has a factor 1/2, so its gradient has no factor 2."),
+    Mistake("first_rows", "the gradient uses the first rows of the data, not the rows idx",
+            "You used X[:len(idx)] (or X[i] for i in range(len(idx))): index with the "
+            "entries of idx, X[idx]."),
+    Mistake("per_row", "the result is one gradient per row, not their mean",
+            "Average them into one gradient of shape (d,): mean over axis 0."),
+)
+MISTAKES["minibatch_sgd"] = catalog(
+    Mistake("sum", "the updates are too large by the batch size",
+            "Average the gradient over the batch instead of summing it."),
+    Mistake("over_n", "the updates are too small: divided by all the rows",
+            "Divide the batch's gradient by the batch size, not by n."),
+    Mistake("drop_last", "the last, shorter batch of each epoch is missing",
+            "Keep it, so every row is used once per epoch."),
+    Mistake("same_order", "every epoch visits the batches in the same order",
+            "Shuffle with rng at the start of each epoch, not once before the loop."),
+    Mistake("no_shuffle", "the rows are never shuffled",
+            "Start each epoch with order = rng.permutation(n)."),
+    Mistake("replacement", "some rows are used twice in an epoch and others never",
+            "You drew rows with replacement: each epoch uses every row once, in the order "
+            "rng.permutation(n)."),
+    Mistake("choice", "the order differs from the one rng.permutation gives",
+            "rng.choice(n, n, replace=False) is a valid order but a different one from "
+            "rng.permutation(n), which this check (and sgdlab) uses."),
+    Mistake("uphill", "the steps move uphill instead of downhill",
+            "Subtract lr times the gradient."),
+    Mistake("stale", "every gradient of an epoch is taken at the epoch's starting weights",
+            "Update w after every batch and take the next gradient at the new w."),
+    Mistake("one_batch", "only the first batch of each epoch is used",
+            "Is the `return` (or a `break`) inside the loop over batches?"),
+    Mistake("full_gradient", "every step uses the gradient over all the rows",
+            "Each step uses the mean gradient over its own batch, X[idx] and y[idx]."),
+    Mistake("one_epoch", "only one epoch is run",
+            "Loop over range(epochs), reshuffling at the start of each."),
+    Mistake("never_moves", "the weights never move",
+            "Assign each step back: w = w - lr * g."),
+    IGNORES_RNG,
+)
+
+
 @task_check("minibatch_gradient")
 def check_minibatch_gradient(minibatch_gradient) -> int:
     """Check ``minibatch_gradient(w, X, y, idx)``: the mean gradient over the rows idx."""
@@ -285,56 +341,3 @@ def check_minibatch_sgd(minibatch_sgd) -> int:
 
     verdict(task, cases, MISTAKES[task], generic=GENERIC[task], probes=[ignores_rng])
     return len(cases)
-
-
-MISTAKES["minibatch_gradient"] = catalog(
-    Mistake("sum", "the gradient is summed over the batch, not averaged",
-            "Divide the batch's summed gradient by the batch size, len(idx)."),
-    Mistake("over_n", "the gradient is divided by the number of rows of the data",
-            "Divide by the batch size len(idx), not by n."),
-    Mistake("all_rows", "the gradient does not depend on idx",
-            "It averages over all the rows: use only the rows X[idx] and y[idx]."),
-    Mistake("unique", "a row listed twice in idx counts only once",
-            "Rows listed twice must count twice (sampling with replacement repeats rows): "
-            "index with X[idx] directly, without np.unique or a mask."),
-    Mistake("sign", "the gradient points the wrong way",
-            "The residual is prediction minus target, X[idx] @ w - y[idx]."),
-    Mistake("twice", "the gradient is twice too large",
-            "The loss has a factor 1/2, so its gradient has no factor 2."),
-    Mistake("first_rows", "the gradient uses the first rows of the data, not the rows idx",
-            "You used X[:len(idx)] (or X[i] for i in range(len(idx))): index with the "
-            "entries of idx, X[idx]."),
-    Mistake("per_row", "the result is one gradient per row, not their mean",
-            "Average them into one gradient of shape (d,): mean over axis 0."),
-)
-MISTAKES["minibatch_sgd"] = catalog(
-    Mistake("sum", "the updates are too large by the batch size",
-            "Average the gradient over the batch instead of summing it."),
-    Mistake("over_n", "the updates are too small: divided by all the rows",
-            "Divide the batch's gradient by the batch size, not by n."),
-    Mistake("drop_last", "the last, shorter batch of each epoch is missing",
-            "Keep it, so every row is used once per epoch."),
-    Mistake("same_order", "every epoch visits the batches in the same order",
-            "Shuffle with rng at the start of each epoch, not once before the loop."),
-    Mistake("no_shuffle", "the rows are never shuffled",
-            "Start each epoch with order = rng.permutation(n)."),
-    Mistake("replacement", "some rows are used twice in an epoch and others never",
-            "You drew rows with replacement: each epoch uses every row once, in the order "
-            "rng.permutation(n)."),
-    Mistake("choice", "the order differs from the one rng.permutation gives",
-            "rng.choice(n, n, replace=False) is a valid order but a different one from "
-            "rng.permutation(n), which this check (and sgdlab) uses."),
-    Mistake("uphill", "the steps move uphill instead of downhill",
-            "Subtract lr times the gradient."),
-    Mistake("stale", "every gradient of an epoch is taken at the epoch's starting weights",
-            "Update w after every batch and take the next gradient at the new w."),
-    Mistake("one_batch", "only the first batch of each epoch is used",
-            "Is the `return` (or a `break`) inside the loop over batches?"),
-    Mistake("full_gradient", "every step uses the gradient over all the rows",
-            "Each step uses the mean gradient over its own batch, X[idx] and y[idx]."),
-    Mistake("one_epoch", "only one epoch is run",
-            "Loop over range(epochs), reshuffling at the start of each."),
-    Mistake("never_moves", "the weights never move",
-            "Assign each step back: w = w - lr * g."),
-    IGNORES_RNG,
-)
