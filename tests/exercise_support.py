@@ -60,7 +60,7 @@ def outcome(module, task: str, func) -> tuple[str, str]:
         elif "\nOr: " in message:
             result = ("ambiguous", message)
         elif len(found) == 1:
-            result = (found[0], message)
+            result = ("generic" if found[0].startswith("generic") else found[0], message)
         elif found:
             result = ("ambiguous", message)
         else:

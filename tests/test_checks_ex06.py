@@ -110,6 +110,7 @@ CATALOG = {
         ("early", lambda t, a: 1 / (a * (_t0(a) + t - 2))),
         ("typw_one", lambda t, a: 1 / (a * (1 / a + t - 1))),
         ("multiplied", lambda t, a: a * (_t0(a) + t - 1)),
+        ("zero_division", lambda t, a: 1 / (a * (t - 1))),
         ("~got None", lambda t, a: None),
         ("~return one number", lambda t, a: np.array([1.0, 2.0])),
     ],

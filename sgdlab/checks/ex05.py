@@ -73,6 +73,25 @@ LOADER = catalog(
 )
 
 
+GENERIC = {
+    # make_loader has no fallback: each of its checks states the property it observed
+    TASK_L: Mistake("generic", "the loader does not behave as expected",
+                    "Build it as DataLoader(TensorDataset(X_t, y_t), batch_size=batch_size, "
+                    "shuffle=True, generator=torch.Generator().manual_seed(seed))."),
+    "train_epoch": Mistake(
+        "generic", "the parameters after the epoch differ from one correct epoch",
+        "None of the usual mistakes explains these results: for each batch, zero_grad, "
+        "forward, loss_fn(model(xb), yb), backward, step."),
+    "train_epoch_value": Mistake(
+        "generic_value", "the returned loss is not the epoch's mean loss per example",
+        "None of the usual mistakes explains these results: add loss.item() * len(xb) over "
+        "the batches and divide by the number of examples."),
+    "torch_sgd_trajectory": Mistake(
+        "generic", "the trajectory is not the one torch.optim.SGD takes",
+        "None of the usual mistakes explains these results: one optimizer built before the "
+        "loop; for each gradient set p.grad, then optimizer.step(); store a copy of p."),
+}
+
 def _loader_data(n: int, d: int, seed: int, integer: bool = False):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d))
@@ -246,7 +265,8 @@ EPOCH_VALUE = catalog(
     Mistake("after", "the result is the loss after the epoch, not during it",
             "Return the mean of the losses measured during the epoch, batch by batch."),
 )
-MISTAKES_EPOCH = {**EPOCH_PARAMS, **EPOCH_VALUE}
+# the fallback for the returned loss is listed too (never fitted: it predicts nothing)
+MISTAKES_EPOCH = {**EPOCH_PARAMS, **EPOCH_VALUE, "generic_value": GENERIC["train_epoch_value"]}
 
 
 @task_check("train_epoch")
@@ -334,22 +354,6 @@ def _float32_path(w0, grads, lr, momentum, dampening, nesterov):
         rows.append(p.detach().clone().numpy())
     return np.array(rows, dtype=float)
 
-
-GENERIC = {
-    TASK_L: Mistake("generic", "the loader does not behave as expected", ""),
-    "train_epoch": Mistake(
-        "generic", "the parameters after the epoch differ from one correct epoch",
-        "None of the usual mistakes explains these results: for each batch, zero_grad, "
-        "forward, loss_fn(model(xb), yb), backward, step."),
-    "train_epoch_value": Mistake(
-        "generic_value", "the returned loss is not the epoch's mean loss per example",
-        "None of the usual mistakes explains these results: add loss.item() * len(xb) over "
-        "the batches and divide by the number of examples."),
-    "torch_sgd_trajectory": Mistake(
-        "generic", "the trajectory is not the one torch.optim.SGD takes",
-        "None of the usual mistakes explains these results: one optimizer built before the "
-        "loop; for each gradient set p.grad, then optimizer.step(); store a copy of p."),
-}
 
 TRAJECTORY = catalog(
     Mistake("aliased", "every row is the final point",

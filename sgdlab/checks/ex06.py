@@ -13,7 +13,13 @@ from sklearn.linear_model import SGDRegressor
 
 from sgdlab import sklearn_sgd as sk
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
-from sgdlab.checks._feedback import CheckFailed, describe, expect_array, expect_number
+from sgdlab.checks._feedback import (
+    CheckFailed,
+    StudentCodeError,
+    describe,
+    expect_array,
+    expect_number,
+)
 from sgdlab.checks._runner import call, call_text, task_check
 
 GENERIC = {
@@ -52,6 +58,9 @@ MISTAKES = {
                 "A bracket is missing: alpha multiplies the whole (t0 + t - 1)."),
         Mistake("multiplied", "the rate grows with t",
                 "You multiplied by alpha (t0 + t - 1) instead of dividing."),
+        Mistake("zero_division", "the first step divides by zero",
+                "Here t starts at 1, so t - 1 is 0 on the first step: the offset t0 keeps the "
+                "denominator alpha * (t0 + t - 1) positive. Did you leave it out?"),
     ),
     "sgd_epoch_l2": catalog(
         Mistake("decay_sign", "the penalty pushes the weights away from zero",
@@ -116,8 +125,17 @@ def check_optimal_lr(optimal_lr) -> int:
     for t, alpha in inputs:
         args = {"t": t, "alpha": alpha}
         text = call_text(task, args)
-        got = expect_number(task, call(task, optimal_lr, args),
-                            what="the learning rate", context=text)
+        try:
+            raw = call(task, optimal_lr, args)
+        except StudentCodeError as error:
+            if "ZeroDivisionError" not in error.message:
+                raise
+            # the runner's generic hint speaks of t = 0, which does not apply here
+            lines = [line for line in error.message.splitlines()
+                     if not line.startswith("Something divides by zero")]
+            raise MISTAKES[task]["zero_division"].fail(
+                task, "\n    " + "\n    ".join(lines)) from None
+        got = expect_number(task, raw, what="the learning rate", context=text)
         a = float(alpha)
         t0 = sk.optimal_t0(a)
         typw = a ** -0.25
