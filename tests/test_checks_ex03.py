@@ -85,6 +85,14 @@ def _sgd(reduce="mean", drop_last=False, order="epoch", kind=""):
     return minibatch_sgd
 
 
+def _full_gradient_sgd(w0, X, y, lr, batch_size, epochs, rng):
+    w = np.asarray(w0, dtype=float)
+    for _ in range(epochs):
+        for _ in range(0, len(y), batch_size):
+            w = w - lr * X.T @ (X @ w - y) / len(y)
+    return w
+
+
 def _indices_no_last(n, batch_size, rng):
     order = rng.permutation(n)
     return [order[i:i + batch_size] for i in range(0, n - batch_size, batch_size)]
@@ -157,6 +165,8 @@ CATALOG = {
         ("stale", _sgd(kind="stale")),
         ("one_batch", _sgd(kind="one batch")),
         ("one_epoch", _sgd(kind="one epoch")),
+        ("never_moves", lambda w0, X, y, lr, b, epochs, rng: np.asarray(w0, dtype=float)),
+        ("full_gradient", _full_gradient_sgd),
     ],
 }
 
