@@ -1,10 +1,16 @@
 """The checks of exercises 06 accept correct answers (the solution notebook's and one
-written differently) and name the typical mistakes."""
+written differently) and name each mistake of the catalog below exactly."""
 
 
 import numpy as np
 import pytest
-from exercise_support import solution
+from exercise_support import (
+    assert_diagnosis,
+    assert_passes,
+    catalog_params,
+    correct_params,
+    solution,
+)
 
 from sgdlab.checks import ex06
 
@@ -17,29 +23,8 @@ def optimal_other(t, alpha):
     return first / (1 + alpha * first * (t - 1))
 
 
-@pytest.mark.parametrize("func", [SOLUTION["optimal_lr"], optimal_other],
-                         ids=["solution", "other"])
-def test_optimal_lr_accepts_correct_answers(func, capsys):
-    ex06.check_optimal_lr(func)
-    assert "✓ optimal_lr passed" in capsys.readouterr().out
-
-
 def _t0(alpha):
     return 1 / (alpha * np.sqrt(1 / np.sqrt(alpha)))
-
-
-@pytest.mark.parametrize("func,diagnosis", [
-    (lambda t, a: 1 / (a * (_t0(a) + t)), "one step late"),
-    (lambda t, a: 1 / (a * t), "you left out the offset t0"),
-    (lambda t, a: 1 / (a * (a ** -0.5 + t - 1)), "your t0 uses typw = 1/sqrt\\(alpha\\)"),
-    (lambda t, a: 1 / (a * _t0(a) + t - 1), "a bracket is missing"),
-    (lambda t, a: 1 / (a * (a ** -0.25 + t - 1)), "t0 is 1/\\(alpha \\* typw\\), not typw"),
-    (lambda t, a: None, "got None"),
-    (lambda t, a: np.array([1.0, 2.0]), "return one number"),
-])
-def test_optimal_lr_names_the_mistake(func, diagnosis):
-    with pytest.raises(AssertionError, match=diagnosis):
-        ex06.check_optimal_lr(func)
 
 
 # --- sgd_epoch_l2 -------------------------------------------------------------------------
@@ -52,15 +37,8 @@ def epoch_other(w, b, X, y, eta, alpha):
     return w, float(b)
 
 
-@pytest.mark.parametrize("func", [SOLUTION["sgd_epoch_l2"], epoch_other],
-                         ids=["solution", "other"])
-def test_sgd_epoch_l2_accepts_correct_answers(func, capsys):
-    ex06.check_sgd_epoch_l2(func)
-    assert "✓ sgd_epoch_l2 passed" in capsys.readouterr().out
-
-
 def _epoch(decay=lambda eta, a: 1 - eta * a, decay_b=False, use_b=True, after=False,
-           factor=1.0, full_batch=False):
+           factor=1.0, full_batch=False, fixed_b=False, decay_last=False):
     def sgd_epoch_l2(w, b, X, y, eta, alpha):
         w, b = np.array(w, dtype=float), float(b)
         if full_batch:
@@ -70,27 +48,15 @@ def _epoch(decay=lambda eta, a: 1 - eta * a, decay_b=False, use_b=True, after=Fa
             if after:
                 w = decay(eta, alpha) * w
             p = x @ w + (b if use_b else 0.0)
-            if not after:
+            if not after and not decay_last:
                 w = decay(eta, alpha) * w
             w = w - eta * factor * (p - target) * x
-            b = (decay(eta, alpha) if decay_b else 1.0) * b - eta * factor * (p - target)
+            if decay_last:
+                w = decay(eta, alpha) * w
+            if not fixed_b:
+                b = (decay(eta, alpha) if decay_b else 1.0) * b - eta * factor * (p - target)
         return w, b
     return sgd_epoch_l2
-
-
-@pytest.mark.parametrize("func,diagnosis", [
-    (_epoch(decay=lambda eta, a: 1 + eta * a), "the penalty pushes the weights away from zero"),
-    (_epoch(decay_b=True), "scikit-learn does not penalise the intercept"),
-    (_epoch(use_b=False), "your prediction leaves out the intercept"),
-    (_epoch(after=True), "you predicted with the already decayed weights"),
-    (_epoch(factor=2.0), "twice too large"),
-    (_epoch(full_batch=True), "you took one full-batch gradient step"),
-    (lambda w, b, X, y, eta, alpha: _epoch()(w, b, X, y, eta, alpha)[0],
-     "expected a tuple \\(w, b\\), got one array"),
-])
-def test_sgd_epoch_l2_names_the_mistake(func, diagnosis):
-    with pytest.raises(AssertionError, match=diagnosis):
-        ex06.check_sgd_epoch_l2(func)
 
 
 def test_sgd_epoch_l2_reports_an_argument_changed_in_place():
@@ -112,24 +78,77 @@ def average_other(path, start):
     return sum(rows) / len(rows)
 
 
-@pytest.mark.parametrize("func", [SOLUTION["averaged_weights"], average_other],
-                         ids=["solution", "other"])
-def test_averaged_weights_accepts_correct_answers(func, capsys):
-    ex06.check_averaged_weights(func)
-    assert "✓ averaged_weights passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("func,diagnosis", [
-    (lambda path, start: np.asarray(path, float)[start - 1:].mean(axis=0),
-     "you started one step early"),
-    (lambda path, start: np.asarray(path, float)[start + 1:].mean(axis=0),
-     "you started one step late"),
-    (lambda path, start: np.asarray(path, float).mean(axis=0), "you averaged the whole path"),
-    (lambda path, start: np.asarray(path, float)[-1], "you returned the last iterate"),
-    (lambda path, start: np.asarray(path, float)[start:].sum(axis=0), "you summed the iterates"),
-    (lambda path, start: np.cumsum(path[start:], axis=0) / np.arange(1, len(path) - start + 1)[
-        :, None], "expected the averaged weights as a numpy array of shape"),
-])
-def test_averaged_weights_names_the_mistake(func, diagnosis):
-    with pytest.raises(AssertionError, match=diagnosis):
-        ex06.check_averaged_weights(func)
+
+def _truncating_average(path, start):
+    out = np.zeros_like(path[0])
+    out[:] = np.mean(path[start:], axis=0)
+    return out
+
+
+def _running_mean(path, start):
+    avg = np.zeros(path.shape[1])
+    for k, w in enumerate(path[start:]):
+        avg += (w - avg) / (k + 1)
+    return avg
+
+
+CORRECT = {
+    "optimal_lr": [SOLUTION["optimal_lr"], optimal_other],
+    "sgd_epoch_l2": [SOLUTION["sgd_epoch_l2"], epoch_other],
+    "averaged_weights": [SOLUTION["averaged_weights"], average_other, _running_mean],
+}
+
+CATALOG = {
+    "optimal_lr": [
+        ("late", lambda t, a: 1 / (a * (_t0(a) + t))),
+        ("no_t0", lambda t, a: 1 / (a * t)),
+        ("typw_sqrt", lambda t, a: 1 / (a * (a ** -0.5 + t - 1))),
+        ("brackets", lambda t, a: 1 / (a * _t0(a) + t - 1)),
+        ("t0_is_typw", lambda t, a: 1 / (a * (a ** -0.25 + t - 1))),
+        ("early", lambda t, a: 1 / (a * (_t0(a) + t - 2))),
+        ("typw_one", lambda t, a: 1 / (a * (1 / a + t - 1))),
+        ("multiplied", lambda t, a: a * (_t0(a) + t - 1)),
+        ("zero_division", lambda t, a: 1 / (a * (t - 1))),
+        ("~got None", lambda t, a: None),
+        ("~return one number", lambda t, a: np.array([1.0, 2.0])),
+    ],
+    "sgd_epoch_l2": [
+        ("decay_sign", _epoch(decay=lambda eta, a: 1 + eta * a)),
+        ("decay_b", _epoch(decay_b=True)),
+        ("no_b", _epoch(use_b=False)),
+        ("predict_after", _epoch(after=True)),
+        ("twice", _epoch(factor=2.0)),
+        ("full_batch", _epoch(full_batch=True)),
+        ("fixed_b", _epoch(fixed_b=True)),
+        ("decay_after", _epoch(decay_last=True)),
+        ("decay_double", _epoch(decay=lambda eta, a: 1 - 2 * eta * a)),
+        ("uphill", _epoch(factor=-1.0)),
+        ("~the result is one array",
+         lambda w, b, X, y, eta, alpha: _epoch()(w, b, X, y, eta, alpha)[0]),
+    ],
+    "averaged_weights": [
+        ("early", lambda path, start: np.asarray(path, float)[start - 1:].mean(axis=0)),
+        ("late", lambda path, start: np.asarray(path, float)[start + 1:].mean(axis=0)),
+        ("whole", lambda path, start: np.asarray(path, float).mean(axis=0)),
+        ("last", lambda path, start: np.asarray(path, float)[-1]),
+        ("sum", lambda path, start: np.asarray(path, float)[start:].sum(axis=0)),
+        ("from_first", lambda path, start: np.asarray(path, float)[1:].mean(axis=0)),
+        ("before", lambda path, start: np.asarray(path, float)[:start].mean(axis=0)),
+        ("truncated", _truncating_average),
+        ("~expected the averaged weights as a numpy array of shape",
+         lambda path, start: np.cumsum(path[start:], axis=0)
+         / np.arange(1, len(path) - start + 1)[:, None]),
+    ],
+}
+
+
+@pytest.mark.parametrize("task,func", correct_params(CORRECT))
+def test_correct_answers_pass(task, func):
+    assert_passes(ex06, task, func)
+
+
+@pytest.mark.parametrize("task,expected,func", catalog_params(CATALOG))
+def test_each_mistake_gets_its_own_diagnosis(task, expected, func):
+    assert_diagnosis(ex06, task, expected, func)

@@ -15,7 +15,9 @@ REDUCTIONS = ("mean", "sum", "n")
 
 def sgd_variant(w0, X, y, lr: float, batch_size: int, epochs: int,
                 rng: np.random.Generator, *, order: str = "epoch", reduce: str = "mean",
-                drop_last: bool = False, stale: bool = False, sign: float = -1.0) -> np.ndarray:
+                drop_last: bool = False, stale: bool = False, sign: float = -1.0,
+                unpaired: bool = False, max_steps: int | None = None,
+                full_gradient: bool = False) -> np.ndarray:
     """Minibatch SGD on ``1/(2m) |X w - y|^2``; returns the weights at the start and after
     each epoch, shape (epochs + 1, d).
 
@@ -28,6 +30,9 @@ def sgd_variant(w0, X, y, lr: float, batch_size: int, epochs: int,
         drop_last: skip the last, shorter batch of each epoch.
         stale: take every gradient of an epoch at the epoch's starting weights.
         sign: -1 descends (correct), +1 climbs.
+        unpaired: read the rows of X in the shuffled order but y in the stored order.
+        max_steps: stop each epoch after this many steps (a ``return`` inside the loop).
+        full_gradient: every step uses the gradient over all n rows (ignores the batch).
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -51,10 +56,13 @@ def sgd_variant(w0, X, y, lr: float, batch_size: int, epochs: int,
             raise ValueError(f"order must be one of {ORDERS}; got {order!r}")
         stop = n - n % batch_size if drop_last else n
         start_w = w.copy()
-        for s in range(0, stop, batch_size):
-            idx = perm[s:s + batch_size]
+        for k, s in enumerate(range(0, stop, batch_size)):
+            if max_steps is not None and k >= max_steps:
+                break
+            idx = np.arange(n) if full_gradient else perm[s:s + batch_size]
             at = start_w if stale else w
-            g = X[idx].T @ (X[idx] @ at - y[idx])
+            targets = y[np.arange(s, s + len(idx))] if unpaired else y[idx]
+            g = X[idx].T @ (X[idx] @ at - targets)
             if reduce == "mean":
                 g = g / len(idx)
             elif reduce == "n":

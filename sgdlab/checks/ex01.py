@@ -1,53 +1,154 @@
 """Checks for ``exercises/01_gradient_descent.ipynb``.
 
 Tasks: ``gd_step``, ``numerical_gradient``, ``stability_threshold``,
-``gradient_descent``.
+``gradient_descent``. Each check runs all its cases, then names a mistake only if that
+mistake reproduces the learner's results on every case (see ``_diagnose``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sgdlab.checks._feedback import CheckFailed, expect_array, expect_number, mismatch
+from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
+from sgdlab.checks._feedback import expect_array, expect_number
 from sgdlab.checks._runner import call, call_text, task_check
 from sgdlab.losses import LeastSquares
 from sgdlab.objectives import Quadratic, Rosenbrock
 
-UPHILL = "your step moves uphill: did you add the gradient instead of subtracting it?"
+GENERIC = {
+    "gd_step": Mistake("generic", "the new weights are not one gradient-descent step from w",
+                       "None of the usual mistakes explains these results: compare your "
+                       "code with w - lr * g, term by term."),
+    "numerical_gradient": Mistake(
+        "generic", "the result is not the central-difference gradient",
+        "None of the usual mistakes explains these results: for each coordinate i, "
+        "(f(w + h e_i) - f(w - h e_i)) / (2 h)."),
+    "stability_threshold": Mistake(
+        "generic", "the result is not the edge of stability of gradient descent",
+        "None of the usual mistakes explains these results: the threshold is 2 / L, L the "
+        "largest eigenvalue of H."),
+    "gradient_descent": Mistake(
+        "generic", "the path is not the sequence of gradient-descent iterates",
+        "None of the usual mistakes explains these results: row 0 is w0, row k + 1 is "
+        "row k - lr * grad(row k)."),
+}
+
+UPHILL = Mistake("uphill", "the steps move uphill instead of downhill",
+                 "You added lr times the gradient; gradient descent subtracts it: w - lr * g.")
+
+MISTAKES = {
+    "gd_step": catalog(
+        UPHILL,
+        Mistake("no_lr", "the step does not scale with the learning rate",
+                "Multiply the gradient by lr: w - lr * g."),
+        Mistake("div_lr", "the step grows as the learning rate shrinks",
+                "You divided the gradient by lr: multiply by it instead, w - lr * g."),
+        Mistake("step_only", "the result is the step alone, not the new weights",
+                "You returned -lr * g: add it to w, w - lr * g."),
+        Mistake("step_positive", "the result is the size of the step, not the new weights",
+                "You returned lr * g: the new weights are w - lr * g."),
+        Mistake("truncated", "for integer input the new weights are rounded to whole numbers",
+                "An array made with np.zeros_like(w) or np.empty_like(w) from an integer w "
+                "holds only integers. Build the result as w - lr * g, a new float array."),
+    ),
+    "numerical_gradient": catalog(
+        Mistake("forward", "the estimate is one-sided (forward), not central",
+                "(f(w + h e_i) - f(w)) / h is a forward difference: use the central "
+                "difference (f(w + h e_i) - f(w - h e_i)) / (2h), which is far more accurate."),
+        Mistake("backward", "the estimate is one-sided (backward), not central",
+                "(f(w) - f(w - h e_i)) / h is a backward difference: use the central "
+                "difference (f(w + h e_i) - f(w - h e_i)) / (2h)."),
+        Mistake("over_h", "the gradient is twice too large",
+                "The points w + h e_i and w - h e_i are 2h apart, so divide by 2 * h, not h."),
+        Mistake("precedence", "the difference is scaled by the wrong factor",
+                "You wrote `/ 2 * h`, which divides by 2 and then multiplies by h: write "
+                "`/ (2 * h)`."),
+        Mistake("no_division", "the difference is not divided by the distance 2h",
+                "Divide f(w + h e_i) - f(w - h e_i) by 2 * h."),
+        Mistake("together", "every coordinate gets the same estimate",
+                "You nudged all coordinates at once (w + h): nudge one coordinate at a time, "
+                "adding h to w[i] only."),
+        Mistake("ignores_h", "the result does not depend on the step h passed in",
+                "Use the argument h, not a fixed step of your own."),
+        Mistake("integer_nudge", "for an integer w the nudges are rounded to whole numbers",
+                "w[i] += h on an integer array cannot store w[i] + h. Convert first: "
+                "w = np.asarray(w, dtype=float)."),
+    ),
+    "stability_threshold": catalog(
+        Mistake("smallest", "the threshold uses the smallest eigenvalue",
+                "The steepest direction, with the largest eigenvalue L, is the one that blows "
+                "up first: 2 / L."),
+        Mistake("one_over_L", "the result is half the threshold",
+                "1/L is a safe step but not the edge: GD stays stable for every lr below 2/L."),
+        Mistake("diagonal", "the threshold uses the largest entry of H, not its largest "
+                            "eigenvalue",
+                "For a rotated Hessian the largest (diagonal) entry is not the largest "
+                "eigenvalue. Use np.linalg.eigvalsh(H) (ascending), last entry."),
+        Mistake("trace", "the threshold uses the sum of all eigenvalues",
+                "That is the trace of H; the threshold needs the largest eigenvalue alone."),
+        Mistake("best_step", "the result is the best constant step, not the edge of stability",
+                "2 / (L + mu) is the best constant step; the threshold is 2 / L."),
+        Mistake("frobenius", "the threshold uses the Frobenius norm of H",
+                "The Frobenius norm mixes all eigenvalues; the threshold needs the largest "
+                "one (np.linalg.eigvalsh(H)[-1])."),
+        Mistake("unsorted", "the threshold uses an eigenvalue that is not the largest",
+                "np.linalg.eigvals returns eigenvalues in no particular order: take their "
+                "max, or use np.linalg.eigvalsh, whose last entry is the largest."),
+    ),
+    "gradient_descent": catalog(
+        Mistake("aliased", "every row of the path is the final point",
+                "You stored the same array each time and then changed it in place. Update "
+                "with w = w - lr * grad(w) (a new array), or store a copy: "
+                "path.append(w.copy())."),
+        Mistake("aliased_after_start", "every row after the first is the final point",
+                "You stored the same array each step and changed it in place. Update with "
+                "w = w - lr * grad(w) (a new array), or store path.append(w.copy())."),
+        Mistake("never_moves", "the weights never move",
+                "Assign the new weights back: w = w - lr * grad(w)."),
+        UPHILL,
+        Mistake("shifted", "the path starts after the first step",
+                "Put w0 in the first row, then one row after each step."),
+        Mistake("from_w0", "every step starts again from w0",
+                "Each step starts where the previous one ended: w = w - lr * grad(w), not "
+                "w0 - lr * grad(w)."),
+        Mistake("fixed_grad", "every step uses the gradient at w0",
+                "Evaluate the gradient at the current point inside the loop: grad(w)."),
+        Mistake("rows", "the path has the wrong number of rows",
+                "It should have steps + 1 rows: the starting point w0 first, then one row "
+                "after each step."),
+        Mistake("final_only", "the result is only the final point, not the path",
+                "Return every iterate, shape (steps + 1, d): w0 first, then one row per step."),
+    ),
+}
 
 
 @task_check("gd_step")
 def check_gd_step(gd_step) -> int:
     """Check ``gd_step(w, g, lr)``: the new weights ``w - lr * g``, without changing ``w``."""
     rng = np.random.default_rng(101)
-    cases = [
+    inputs = [
         (np.array([1.0, 2.0]), np.array([0.5, -1.0]), 0.1),
         (np.array([-1.5, 0.25, 3.0]), np.array([2.0, 0.5, -4.0]), 0.05),
         *[(rng.normal(size=d), rng.normal(size=d), float(rng.uniform(0.01, 0.5)))
           for d in (1, 4, 6)],
         (np.array([0.3, -0.7]), np.zeros(2), 0.2),         # zero gradient: no move
         (np.array([1, 2]), np.array([1, -1]), 0.5),        # integer weights and gradient
+        (np.array([3, -2, 0]), np.array([1, 2, -3]), 0.25),
         (np.array([2.0, -1.0]), np.array([1.0, 3.0]), 2),  # integer learning rate
     ]
-    for w, g, lr in cases:
+    cases = []
+    for w, g, lr in inputs:
         args = {"w": w, "g": g, "lr": lr}
         text = call_text("gd_step", args)
         got = expect_array("gd_step", call("gd_step", gd_step, args), w.shape,
                            what="the new weights", context=text)
         expected = w - lr * g
-        wrongs = [
-            (w + lr * g, UPHILL),
-            (w - g, "your step ignores the learning rate: multiply the gradient by lr"),
-            (w - g / lr, "you divided the gradient by lr: multiply by it instead"),
-            (-lr * g, "you returned the step -lr * g, not the new weights: add it to w"),
-            (lr * g, "you returned lr * g, not the new weights w - lr * g"),
-        ]
+        predictions = {"uphill": w + lr * g, "no_lr": w - g, "div_lr": w - g / lr,
+                       "step_only": -lr * g, "step_positive": lr * g}
         if np.issubdtype(w.dtype, np.integer):
-            wrongs.insert(0, (np.trunc(expected), (
-                "your result was rounded to whole numbers: an array made with "
-                "np.zeros_like(w) or np.empty_like(w) from an integer w holds only integers. "
-                "Build the result as w - lr * g, which is a float array.")))
-        mismatch("gd_step", text, got, expected, wrongs=wrongs)
+            predictions["truncated"] = np.trunc(expected)
+        cases.append(Case(text, got, expected, predictions))
+    verdict("gd_step", cases, MISTAKES["gd_step"], generic=GENERIC["gd_step"])
     return len(cases)
 
 
@@ -91,20 +192,26 @@ def _cube(w):
     return float(w[0] ** 3)
 
 
+def _cubes(w):
+    return float(np.sum(np.asarray(w, dtype=float) ** 3) + w[0] * w[-1])
+
+
 @task_check("numerical_gradient")
 def check_numerical_gradient(numerical_gradient) -> int:
     """Check ``numerical_gradient(f, w, h)``: the central difference in every coordinate."""
     rng = np.random.default_rng(102)
     rosen = Rosenbrock()
     quad = Quadratic(condition=5.0, angle=0.3, center=(0.5, -0.5))
-    cases = [
+    inputs = [
         (rosen.value, "Rosenbrock().value", np.array([-0.5, 1.2]), 1e-5),
         (_exp_sum, "f(w) = sum(exp(w)) + w[0] * w[-1]", rng.normal(size=3), 1e-2),
         (_cube, "f(w) = w[0] ** 3", np.array([2.0]), 1e-3),
         (quad.value, "Quadratic(...).value", np.array([1, 2]), 1e-4),  # integer w
         (_exp_sum, "f(w) = sum(exp(w)) + w[0] * w[-1]", rng.normal(size=5), 1e-3),
+        (_cubes, "f(w) = sum(w ** 3) + w[0] * w[-1]", np.array([2, -1, 1]), 0.1),  # integer
     ]
-    for f, f_text, w, h in cases:
+    cases = []
+    for f, f_text, w, h in inputs:
         args = {"f": f, "w": w, "h": h}
         text = call_text("numerical_gradient", args, {"f": f_text})
         got = expect_array("numerical_gradient", call("numerical_gradient",
@@ -112,30 +219,18 @@ def check_numerical_gradient(numerical_gradient) -> int:
                            context=text)
         expected = _central(f, w, h)
         wf = w.astype(float)
-        together = (f(wf + h) - f(wf - h)) / (2 * h)
         diff = expected * 2 * h
-        wrongs = [
-            (_one_sided(f, w, h, +1), (
-                "this is a forward difference (f(w + h e_i) - f(w)) / h: use the central "
-                "difference (f(w + h e_i) - f(w - h e_i)) / (2h), which is far more accurate")),
-            (_one_sided(f, w, h, -1), (
-                "this is a backward difference (f(w) - f(w - h e_i)) / h: use the central "
-                "difference (f(w + h e_i) - f(w - h e_i)) / (2h)")),
-            (diff / h, "your gradient is twice too large: the two points w + h e_i and "
-                       "w - h e_i are 2h apart, so divide by 2 * h"),
-            (diff / 2 * h, "you wrote `/ 2 * h`, which divides by 2 and then multiplies by "
-                           "h: write `/ (2 * h)`"),
-            (np.full(w.shape, together), (
-                "every entry is the same number: you nudged all coordinates at once. Nudge "
-                "one coordinate at a time: add h to w[i] only")),
-        ]
+        predictions = {
+            "forward": _one_sided(f, w, h, +1), "backward": _one_sided(f, w, h, -1),
+            "over_h": diff / h, "precedence": diff / 2 * h, "no_division": diff,
+            "together": np.full(w.shape, (f(wf + h) - f(wf - h)) / (2 * h)),
+            "ignores_h": _central(f, w, 1e-5) if h != 1e-5 else None,
+        }
         if np.issubdtype(w.dtype, np.integer):
-            wrongs.insert(0, (_central_in_place_int(f, w, h), (
-                "for an integer w your nudges were rounded to whole numbers: w[i] += h on an "
-                "integer array cannot store w[i] + h. Convert first: "
-                "w = np.asarray(w, dtype=float)")))
-        mismatch("numerical_gradient", text, got, expected, wrongs=wrongs, rtol=1e-6,
-                 atol=1e-8)
+            predictions["integer_nudge"] = _central_in_place_int(f, w, h)
+        cases.append(Case(text, got, expected, predictions))
+    verdict("numerical_gradient", cases, MISTAKES["numerical_gradient"],
+            generic=GENERIC["numerical_gradient"], rtol=1e-6, atol=1e-8)
     return len(cases)
 
 
@@ -145,48 +240,45 @@ def check_stability_threshold(stability_threshold) -> int:
     rng = np.random.default_rng(103)
     A = rng.normal(size=(3, 3))
     data_X = rng.normal(size=(40, 4)) * np.array([1.0, 2.0, 0.5, 1.5])
-    cases = [
+    inputs = [
         np.diag([1.0, 10.0]),
         Quadratic(condition=10.0, L=4.0, angle=0.7).hessian(None),  # rotated: L off the diagonal
         np.array([[4.0]]),
         A @ A.T + 0.5 * np.eye(3),
         np.array([[2, 1], [1, 2]]),                                   # integer entries
         LeastSquares(data_X, np.zeros(40)).hessian(),
+        np.diag([3.0, 1.0, 2.0]),                                     # L first on the diagonal
     ]
-    for H in cases:
+    cases = []
+    for H in inputs:
         args = {"H": H}
         text = call_text("stability_threshold", args)
         got = expect_number("stability_threshold", call("stability_threshold",
                             stability_threshold, args), what="the threshold", context=text)
-        eig = np.linalg.eigvalsh(H.astype(float))
+        Hf = H.astype(float)
+        eig = np.linalg.eigvalsh(Hf)
         L, mu = eig[-1], eig[0]
-        expected = 2.0 / L
-        wrongs = [
-            (2.0 / mu, "you used the smallest eigenvalue: the steepest direction, with the "
-                       "largest eigenvalue L, is the one that blows up first"),
-            (1.0 / L, "that is 1/L, a safe step but not the threshold: GD stays stable for "
-                      "every lr below 2/L"),
-            (2.0 / np.max(np.diag(H)), (
-                "you used the largest diagonal entry of H: for a rotated Hessian it is not "
-                "the largest eigenvalue. Use np.linalg.eigvalsh(H) (ascending), last entry")),
-            (2.0 / np.max(H), "you used the largest entry of H, not its largest eigenvalue "
-                              "(np.linalg.eigvalsh)"),
-            (2.0 / np.trace(H), "you used the trace, which is the sum of all eigenvalues; "
-                                "the threshold needs the largest one"),
-            (2.0 / (L + mu), "2 / (L + mu) is the best constant step, not the edge of "
-                             "stability: the threshold is 2 / L"),
-            (2.0 / np.linalg.norm(H), "you used the Frobenius norm of H; the threshold needs "
-                                      "its largest eigenvalue"),
-        ]
-        mismatch("stability_threshold", text, got, expected, wrongs=wrongs)
+        unsorted = np.linalg.eigvals(Hf)[-1]
+        predictions = {
+            "smallest": 2.0 / mu, "one_over_L": 1.0 / L, "diagonal": 2.0 / np.max(np.diag(Hf)),
+            "trace": 2.0 / np.trace(Hf), "best_step": 2.0 / (L + mu),
+            "frobenius": 2.0 / np.linalg.norm(Hf),
+            "unsorted": 2.0 / unsorted.real if abs(unsorted.imag) < 1e-12 else None,
+        }
+        cases.append(Case(text, got, 2.0 / L, predictions))
+    verdict("stability_threshold", cases, MISTAKES["stability_threshold"],
+            generic=GENERIC["stability_threshold"])
     return len(cases)
 
 
-def _path(grad, w0, lr, steps, sign=-1.0):
+def _path(grad, w0, lr, steps, sign=-1.0, *, restart=False, fixed=False):
     w = np.asarray(w0, dtype=float)
+    start = w
+    g0 = grad(w)
     rows = [w]
     for _ in range(steps):
-        w = w + sign * lr * grad(w)
+        g = g0 if fixed else grad(w)
+        w = (start if restart else w) + sign * lr * g
         rows.append(w)
     return np.array(rows)
 
@@ -194,6 +286,7 @@ def _path(grad, w0, lr, steps, sign=-1.0):
 @task_check("gradient_descent")
 def check_gradient_descent(gradient_descent) -> int:
     """Check ``gradient_descent(grad, w0, lr, steps)``: the path, shape (steps + 1, d)."""
+    task = "gradient_descent"
     rng = np.random.default_rng(104)
     quad = Quadratic(condition=10.0, angle=0.4)
     rosen = Rosenbrock()
@@ -203,38 +296,41 @@ def check_gradient_descent(gradient_descent) -> int:
     def linear(w):
         return A @ w - b
 
-    cases = [
+    inputs = [
         (quad.grad, "Quadratic(condition=10).grad", np.array([1.5, -1.0]), 0.15, 20),
         (rosen.grad, "Rosenbrock().grad", np.array([-1.0, 1.0]), 1e-3, 15),
         (linear, "lambda w: A @ w - b", rng.normal(size=3), 0.1, 10),
         (quad.grad, "Quadratic(condition=10).grad", np.array([0.5, 0.5]), 0.1, 0),
         (quad.grad, "Quadratic(condition=10).grad", np.array([2, -1]), 0.1, 5),  # integer w0
     ]
-    for grad, grad_text, w0, lr, steps in cases:
+    mistakes = MISTAKES[task]
+    cases = []
+    for grad, grad_text, w0, lr, steps in inputs:
         args = {"grad": grad, "w0": w0, "lr": lr, "steps": steps}
-        text = call_text("gradient_descent", args, {"grad": grad_text})
-        got = call("gradient_descent", gradient_descent, args)
+        text = call_text(task, args, {"grad": grad_text})
+        got = call(task, gradient_descent, args)
         rows = steps + 1
-        if isinstance(got, np.ndarray) and got.ndim == 2 and got.shape[0] != rows:
-            raise CheckFailed("gradient_descent", (
-                f"your path has {got.shape[0]} rows; it should have steps + 1 = {rows}: the "
-                f"starting point w0 first, then one row after each step\n    {text}"))
-        got = expect_array("gradient_descent", got, (rows, w0.size), what="the path",
-                           context=text)
         expected = _path(grad, w0, lr, steps)
+        if isinstance(got, np.ndarray) and got.ndim == 2 and got.shape[0] != rows:
+            raise mistakes["rows"].fail(task, f"\n    {text}\n    returned {got.shape[0]} "
+                                              f"rows, expected {rows}")
+        if (isinstance(got, np.ndarray) and got.shape == (w0.size,) and steps
+                and np.allclose(got, expected[-1])):
+            raise mistakes["final_only"].fail(task, f"\n    {text}")
+        got = expect_array(task, got, (rows, w0.size), what="the path", context=text,
+                           finite=False)  # an uphill path may overflow: compared below
         with np.errstate(all="ignore"):
             uphill = _path(grad, w0, lr, steps, sign=+1.0)
-        aliased = ("every row of your path is the final point: you stored the same array "
-                   "each time and then changed it in place. Update with w = w - lr * grad(w) "
-                   "(a new array), or store a copy: path.append(w.copy())")
-        wrongs = [
-            (np.tile(expected[-1], (rows, 1)), aliased),
-            (np.vstack([expected[:1], np.tile(expected[-1], (rows - 1, 1))]), aliased),
-            (np.tile(w0, (rows, 1)), "your weights never move: assign the new weights back, "
-                                     "w = w - lr * grad(w)"),
-            (uphill if np.all(np.isfinite(uphill)) else None, UPHILL),
-            (_path(grad, w0, lr, steps + 1)[1:], (
-                "your path starts after the first step: put w0 in the first row")),
-        ]
-        mismatch("gradient_descent", text, got, expected, wrongs=wrongs)
+        predictions = {
+            "aliased": np.tile(expected[-1], (rows, 1)),
+            "aliased_after_start": np.vstack([expected[:1],
+                                              np.tile(expected[-1], (rows - 1, 1))]),
+            "never_moves": np.tile(w0, (rows, 1)),
+            "uphill": uphill,
+            "shifted": _path(grad, w0, lr, steps + 1)[1:],
+            "from_w0": _path(grad, w0, lr, steps, restart=True),
+            "fixed_grad": _path(grad, w0, lr, steps, fixed=True),
+        }
+        cases.append(Case(text, got, expected, predictions))
+    verdict(task, cases, mistakes, generic=GENERIC[task])
     return len(cases)

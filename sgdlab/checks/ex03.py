@@ -1,6 +1,9 @@
 """Checks for ``exercises/03_minibatch_sgd.ipynb``.
 
-Tasks: ``minibatch_indices``, ``minibatch_gradient``, ``minibatch_sgd``.
+Tasks: ``minibatch_indices``, ``minibatch_gradient``, ``minibatch_sgd``. Each check runs
+all its cases, then names a mistake only if it reproduces every result (``_diagnose``);
+for batches that match no known mistake it states the property they break (rows
+missing, rows repeated, sizes, order), which it observed rather than guessed.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import types
 import numpy as np
 
 from sgdlab.batches import epoch_batches
-from sgdlab.checks._feedback import CheckFailed, close, expect_array, fmt, mismatch
+from sgdlab.checks._diagnose import Case, Mistake, catalog, same, verdict
+from sgdlab.checks._feedback import CheckFailed, describe, expect_array
 from sgdlab.checks._runner import call, call_text, task_check
 from sgdlab.checks._variants import sgd_variant
 from sgdlab.losses import LeastSquares
@@ -22,133 +26,267 @@ TASK_I = "minibatch_indices"
 def _as_batches(got, text: str) -> list[np.ndarray]:
     """Check the shape of a returned epoch: a list of 1-D integer arrays."""
     if got is None:
-        raise CheckFailed(TASK_I, f"got None: did you forget to `return` the list of "
-                                  f"batches?\n    {text}")
+        raise CheckFailed(TASK_I, f"the function returns nothing\nDid you forget to "
+                                  f"`return` the list of batches?\n    {text}")
     if isinstance(got, types.GeneratorType):
-        raise CheckFailed(TASK_I, "you returned a generator (did you use `yield`?): return "
-                                  f"a list, e.g. wrap it in list(...)\n    {text}")
+        raise CheckFailed(TASK_I, "the result is a generator, not a list\nDid you use "
+                                  "`yield`? Return a list, e.g. wrap it in list(...)."
+                                  f"\n    {text}")
     if isinstance(got, np.ndarray):
         raise CheckFailed(TASK_I, (
-            f"expected a list of index arrays, got an array of shape {got.shape}: a single "
-            "array cannot hold a shorter last batch. Return a list, e.g. "
-            f"[order[i:i + batch_size] for i in range(0, n, batch_size)]\n    {text}"))
+            "the result is one array, not a list of batches\nGot an array of shape "
+            f"{got.shape}: a single array cannot hold a shorter last batch. Return a list, "
+            f"e.g. [order[i:i + batch_size] for i in range(0, n, batch_size)]\n    {text}"))
     if not isinstance(got, list | tuple):
-        raise CheckFailed(TASK_I, f"expected a list of index arrays, got a "
-                                  f"{type(got).__name__}\n    {text}")
+        raise CheckFailed(TASK_I, f"the result is not a list of index arrays\nGot "
+                                  f"{describe(got)}.\n    {text}")
     batches = []
     for k, b in enumerate(got):
         if isinstance(b, list | tuple):
             b = np.asarray(b)
         if not isinstance(b, np.ndarray) or b.ndim != 1:
-            raise CheckFailed(TASK_I, f"batch {k} should be a 1-D array of row indices; got "
-                                      f"{fmt(b)}\n    {text}")
+            raise CheckFailed(TASK_I, f"a batch is not a one-dimensional array of row "
+                                      f"indices\nBatch {k} is {describe(b)}.\n    {text}")
         if not np.issubdtype(b.dtype, np.integer):
-            raise CheckFailed(TASK_I, f"batch {k} holds {b.dtype} values: indices must be "
-                                      "integers (rng.permutation(n) gives integers)"
+            raise CheckFailed(TASK_I, f"a batch holds indices that are not integers\n"
+                                      f"Batch {k} holds {b.dtype} values: indices must be "
+                                      "integers (rng.permutation(n) gives integers)."
                                       f"\n    {text}")
         batches.append(b)
     return batches
 
 
-def _diagnose_batches(batches: list[np.ndarray], expected: list[np.ndarray], n: int,
-                      batch_size: int) -> str:
-    sizes = [len(b) for b in batches]
+def _cut(order: np.ndarray, batch_size: int, stop: int | None = None) -> tuple:
+    stop = len(order) if stop is None else stop
+    return tuple(order[i:i + batch_size] for i in range(0, stop, batch_size))
+
+
+def _predictions(n: int, batch_size: int, seed: int) -> dict[str, tuple]:
+    """What the common wrong versions of ``minibatch_indices`` return."""
+    def rng():
+        return np.random.default_rng(seed)
+
+    perm = rng().permutation(n)
+    k = -(-n // batch_size)
+    sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
+    fresh = rng()
+    out = {
+        "no_shuffle": _cut(np.arange(n), batch_size),
+        "replacement": _cut(rng().integers(0, n, size=n), batch_size),
+        "choice": _cut(rng().choice(n, n, replace=False), batch_size),
+        "drop_last": _cut(perm, batch_size, n - n % batch_size) if n % batch_size else None,
+        "padded": tuple(np.concatenate([perm, perm])[i:i + batch_size]
+                        for i in range(0, n, batch_size)) if n % batch_size else None,
+        "array_split": tuple(np.array_split(perm, k)),
+        "sliding": tuple(perm[i:i + batch_size] for i in range(n)),
+        "per_batch_draw": tuple(fresh.permutation(n)[:size] for size in sizes),
+    }
+    return {key: value for key, value in out.items() if value is not None}
+
+
+def _property(batches: list[np.ndarray], n: int, batch_size: int) -> str:
+    """The property the batches break, observed (not guessed), for the fallback."""
     flat = np.concatenate(batches) if batches else np.array([], dtype=int)
-    leftover = n % batch_size
     if flat.size and (flat.min() < 0 or flat.max() >= n):
-        return f"some indices are outside 0 .. {n - 1}"
-    unique = np.unique(flat)
-    rows = f"{leftover} row" + ("s" if leftover != 1 else "")
-    if flat.size == n - leftover and unique.size == flat.size and leftover and all(
-            s == batch_size for s in sizes):
-        return (f"your batches cover only {flat.size} of the {n} rows: the last, shorter "
-                f"batch of {rows} is missing. Keep it: cut the order at "
-                "range(0, n, batch_size), which ends with the short batch")
-    if (leftover and len(batches) == len(expected) and all(s == batch_size for s in sizes)
-            and np.unique(flat[:n]).size == n):
-        return ("your last batch is padded to full size with rows used before: keep it "
-                f"shorter ({rows}), so every row appears exactly once")
-    if unique.size < flat.size or unique.size < n:
-        return ("some rows appear more than once and others never: within an epoch every "
-                "row is used exactly once. Shuffle a permutation (rng.permutation(n)) and "
-                "cut it into consecutive pieces; do not draw rows with rng.integers or "
-                "rng.choice")
-    want = [len(b) for b in expected]
-    if sizes != want:
-        return (f"your batch sizes are {sizes}; they should be {want}: every batch has "
-                "batch_size rows except the last, which keeps the left-over rows "
-                "(np.array_split spreads the rows evenly instead)")
-    if np.array_equal(flat, np.arange(n)):
-        return ("your batches take the rows in order 0, 1, 2, ...: shuffle first with "
-                "order = rng.permutation(n)")
-    return ("your batches cover every row once, but not in the order rng.permutation(n) "
-            "gives, which this check (and sgdlab) uses: shuffle once per call with "
-            "order = rng.permutation(n) and cut that order into consecutive pieces")
+        return "out_of_range"
+    counts = np.bincount(flat, minlength=n) if flat.size else np.zeros(n, dtype=int)
+    if np.any(counts > 1):
+        return "repeated"
+    if np.any(counts == 0):
+        return "missing"
+    want = [min(batch_size, n - i) for i in range(0, n, batch_size)]
+    if [len(b) for b in batches] != want:
+        return "sizes"
+    return "order"
+
+
+GENERIC = {
+    TASK_I: Mistake("generic", "the batches are not the shuffled rows cut into consecutive "
+                               "pieces",
+                    "Shuffle once per call with order = rng.permutation(n), then cut that "
+                    "order at range(0, n, batch_size)."),
+    "minibatch_gradient": Mistake(
+        "generic", "the result is not the mean gradient over the rows of the batch",
+        "None of the usual mistakes explains these results: "
+        "X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)."),
+    "minibatch_sgd": Mistake(
+        "generic", "the final weights are not those of minibatch SGD",
+        "None of the usual mistakes explains these results: each epoch shuffles with "
+        "rng.permutation(n), cuts the order into batches (the last may be shorter) and "
+        "steps with each batch's mean gradient."),
+}
+
+IGNORES_RNG = Mistake("ignores_rng", "the result is the same whatever rng is passed",
+                      "Shuffle with the rng argument (rng.permutation(n)), not with a "
+                      "generator of your own or a fixed order.")
+
+MISTAKES = {
+    TASK_I: catalog(
+        Mistake("no_shuffle", "the batches take the rows in their stored order",
+                "Shuffle first: order = rng.permutation(n), then cut it into pieces."),
+        Mistake("replacement", "some rows appear more than once in the epoch and others never",
+                "The rows were drawn with replacement (rng.integers): shuffle a permutation, "
+                "rng.permutation(n), and cut it into consecutive pieces."),
+        Mistake("choice", "the order differs from the one rng.permutation gives",
+                "rng.choice(n, n, replace=False) is a valid order but a different one from "
+                "rng.permutation(n), which this check (and sgdlab) uses."),
+        Mistake("drop_last", "the rows of the last, shorter batch are missing",
+                "Keep the short batch: cut the order at range(0, n, batch_size), which ends "
+                "with it."),
+        Mistake("padded", "the last batch reuses rows from the start of the epoch",
+                "Keep the last batch shorter, so that every row appears exactly once."),
+        Mistake("array_split", "the batch sizes are spread evenly",
+                "np.array_split evens out the sizes; here every batch has batch_size rows "
+                "except the last, which keeps the left-over rows: "
+                "[order[i:i + batch_size] for i in range(0, n, batch_size)]."),
+        Mistake("sliding", "the batches overlap: there is one batch per row",
+                "Step the start by batch_size: range(0, n, batch_size), not range(n)."),
+        Mistake("per_batch_draw", "each batch is drawn from a fresh shuffle, so rows repeat "
+                                  "across batches",
+                "Shuffle once per call and cut that one order into pieces."),
+        IGNORES_RNG,
+        Mistake("out_of_range", "some indices are outside the rows of the data",
+                "Indices run from 0 to n - 1."),
+        Mistake("repeated", "some rows appear more than once in the epoch",
+                "Within an epoch every row is used exactly once."),
+        Mistake("missing", "some rows never appear in the epoch",
+                "Within an epoch every row is used exactly once: check where your pieces "
+                "start and stop."),
+        Mistake("sizes", "the batch sizes are wrong",
+                "Every batch has batch_size rows except the last, which keeps the left-over "
+                "rows."),
+        Mistake("order", "every row appears once, but not in the expected order",
+                "Shuffle once per call with order = rng.permutation(n) and cut that order "
+                "into consecutive pieces."),
+    ),
+}
+OBSERVED = ("out_of_range", "repeated", "missing", "sizes", "order")
 
 
 @task_check(TASK_I)
 def check_minibatch_indices(minibatch_indices) -> int:
     """Check ``minibatch_indices(n, batch_size, rng)``: ``rng.permutation(n)`` cut into
     batches of ``batch_size`` rows, the last one keeping the left-over rows."""
-    cases = [(10, 3, 1), (10, 5, 2), (7, 7, 3), (5, 1, 4), (100, 32, 5),
-             (np.int64(9), np.int64(4), 6)]
-    for n, batch_size, seed in cases:
+    inputs = [(10, 3, 1), (10, 5, 2), (7, 7, 3), (5, 1, 4), (100, 32, 5),
+              (np.int64(9), np.int64(4), 6)]
+    mistakes = MISTAKES[TASK_I]
+    cases, observed = [], []
+    for n, batch_size, seed in inputs:
         args = {"n": n, "batch_size": batch_size, "rng": np.random.default_rng(seed)}
         text = call_text(TASK_I, args, {"rng": f"np.random.default_rng({seed})"})
         batches = _as_batches(call(TASK_I, minibatch_indices, args), text)
-        expected = epoch_batches(int(n), int(batch_size), rng=np.random.default_rng(seed))
-        if len(batches) == len(expected) and all(
-                np.array_equal(b, e) for b, e in zip(batches, expected, strict=True)):
-            continue
-        message = _diagnose_batches(batches, expected, int(n), int(batch_size))
-        shown = fmt(batches) if int(n) <= 12 else f"{len(batches)} batches of sizes " \
-            f"{[len(b) for b in batches]}"
-        raise CheckFailed(TASK_I, f"{message}\n    {text}\n    returned  {shown}")
+        expected = tuple(epoch_batches(int(n), int(batch_size),
+                                       rng=np.random.default_rng(seed)))
+        got = tuple(batches)
+        if not same(got, expected, rtol=0, atol=0):
+            observed.append((_property(batches, int(n), int(batch_size)), text, got, expected))
+        cases.append(Case(text, got, expected, _predictions(int(n), int(batch_size), seed)))
+
+    def ignores_rng():
+        first = call(TASK_I, minibatch_indices,
+                     {"n": 10, "batch_size": 3, "rng": np.random.default_rng(21)})
+        second = call(TASK_I, minibatch_indices,
+                      {"n": 10, "batch_size": 3, "rng": np.random.default_rng(22)})
+        try:
+            return "ignores_rng" if same(tuple(first), tuple(second), rtol=0, atol=0) else None
+        except TypeError:
+            return None
+
+    def observed_property():
+        return observed[0][0] if observed else None
+
+    verdict(TASK_I, cases, {k: m for k, m in mistakes.items()}, generic=GENERIC[TASK_I],
+            rtol=0, atol=0, probes=[ignores_rng, observed_property])
     return len(cases)
+
+
+MISTAKES["minibatch_gradient"] = catalog(
+    Mistake("sum", "the gradient is summed over the batch, not averaged",
+            "Divide the batch's summed gradient by the batch size, len(idx)."),
+    Mistake("over_n", "the gradient is divided by the number of rows of the data",
+            "Divide by the batch size len(idx), not by n."),
+    Mistake("all_rows", "the gradient does not depend on idx",
+            "It averages over all the rows: use only the rows X[idx] and y[idx]."),
+    Mistake("unique", "a row listed twice in idx counts only once",
+            "Rows listed twice must count twice (sampling with replacement repeats rows): "
+            "index with X[idx] directly, without np.unique or a mask."),
+    Mistake("sign", "the gradient points the wrong way",
+            "The residual is prediction minus target, X[idx] @ w - y[idx]."),
+    Mistake("twice", "the gradient is twice too large",
+            "The loss has a factor 1/2, so its gradient has no factor 2."),
+    Mistake("first_rows", "the gradient uses the first rows of the data, not the rows idx",
+            "You used X[:len(idx)] (or X[i] for i in range(len(idx))): index with the "
+            "entries of idx, X[idx]."),
+    Mistake("per_row", "the result is one gradient per row, not their mean",
+            "Average them into one gradient of shape (d,): mean over axis 0."),
+)
+MISTAKES["minibatch_sgd"] = catalog(
+    Mistake("sum", "the updates are too large by the batch size",
+            "Average the gradient over the batch instead of summing it."),
+    Mistake("over_n", "the updates are too small: divided by all the rows",
+            "Divide the batch's gradient by the batch size, not by n."),
+    Mistake("drop_last", "the last, shorter batch of each epoch is missing",
+            "Keep it, so every row is used once per epoch."),
+    Mistake("same_order", "every epoch visits the batches in the same order",
+            "Shuffle with rng at the start of each epoch, not once before the loop."),
+    Mistake("no_shuffle", "the rows are never shuffled",
+            "Start each epoch with order = rng.permutation(n)."),
+    Mistake("replacement", "some rows are used twice in an epoch and others never",
+            "You drew rows with replacement: each epoch uses every row once, in the order "
+            "rng.permutation(n)."),
+    Mistake("choice", "the order differs from the one rng.permutation gives",
+            "rng.choice(n, n, replace=False) is a valid order but a different one from "
+            "rng.permutation(n), which this check (and sgdlab) uses."),
+    Mistake("uphill", "the steps move uphill instead of downhill",
+            "Subtract lr times the gradient."),
+    Mistake("stale", "every gradient of an epoch is taken at the epoch's starting weights",
+            "Update w after every batch and take the next gradient at the new w."),
+    Mistake("one_batch", "only the first batch of each epoch is used",
+            "Is the `return` (or a `break`) inside the loop over batches?"),
+    Mistake("full_gradient", "every step uses the gradient over all the rows",
+            "Each step uses the mean gradient over its own batch, X[idx] and y[idx]."),
+    Mistake("one_epoch", "only one epoch is run",
+            "Loop over range(epochs), reshuffling at the start of each."),
+    Mistake("never_moves", "the weights never move",
+            "Assign each step back: w = w - lr * g."),
+    IGNORES_RNG,
+)
 
 
 @task_check("minibatch_gradient")
 def check_minibatch_gradient(minibatch_gradient) -> int:
     """Check ``minibatch_gradient(w, X, y, idx)``: the mean gradient over the rows idx."""
+    task = "minibatch_gradient"
     rng = np.random.default_rng(301)
     X = rng.normal(size=(100, 3))
     y = X @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.normal(size=100)
     Xi = np.round(2 * X[:20]).astype(int)
-    cases = [
+    inputs = [
         (np.array([0.5, 0.0, -1.0]), X, y, rng.permutation(100)[:32]),
         (rng.normal(size=3), X, y, np.array([7])),                   # a single row
         (np.array([0.0, 1.0, 0.0]), X, y, np.array([3, 3, 5, 8])),  # a repeated row
         (rng.normal(size=3), X, y, np.arange(100)),                  # every row
         (np.array([0.5, 0.5, 0.5]), Xi, y[:20], np.array([0, 4, 9, 19, 2])),  # integer X
+        (np.array([1.0, -1.0, 0.0]), X, y, np.array([50, 12, 50, 50, 99, 12])),  # repeats
     ]
-    for w, Xc, yc, idx in cases:
+    cases = []
+    for w, Xc, yc, idx in inputs:
         args = {"w": w, "X": Xc, "y": yc, "idx": idx}
-        text = call_text("minibatch_gradient", args)
-        got = call("minibatch_gradient", minibatch_gradient, args)
+        text = call_text(task, args)
+        got = call(task, minibatch_gradient, args)
         problem = LeastSquares(Xc, yc)
         expected = problem.grad(w, idx)
         B, n, d = len(idx), Xc.shape[0], Xc.shape[1]
         if isinstance(got, np.ndarray) and got.shape == (B, d) and B > 1:
-            raise CheckFailed("minibatch_gradient", (
-                f"you returned one gradient per row, shape {got.shape}: average them into "
-                f"one gradient of shape ({d},) (mean over axis 0)\n    {text}"))
-        got = expect_array("minibatch_gradient", got, (d,), what="the gradient", context=text)
-        wrongs = [
-            (expected * B, f"the update is {B} times too large: average the gradient over "
-                           "the batch (divide by len(idx)) instead of summing it"),
-            (expected * B / n, f"your gradient is {n / B:g} times too small: divide by the "
-                               "batch size len(idx), not by the number of rows n"),
-            (problem.grad(w), "your gradient ignores idx: it averages over all the rows "
-                              "instead of the rows X[idx]"),
-            (problem.grad(w, np.unique(idx)), (
-                "rows listed twice in idx must count twice (sampling with replacement "
-                "repeats rows): index with X[idx] directly, without np.unique or a mask")),
-            (-expected, "the sign is flipped: the residual is prediction minus target, "
-                        "X[idx] @ w - y[idx]"),
-            (2 * expected, "your gradient is twice too large: the loss has a factor 1/2, so "
-                           "its gradient has no factor 2"),
-        ]
-        mismatch("minibatch_gradient", text, got, expected, wrongs=wrongs)
+            raise MISTAKES[task]["per_row"].fail(task, f"\n    {text}")
+        got = expect_array(task, got, (d,), what="the gradient", context=text)
+        predictions = {
+            "sum": expected * B, "over_n": expected * B / n, "all_rows": problem.grad(w),
+            "unique": problem.grad(w, np.unique(idx)), "sign": -expected,
+            "twice": 2 * expected, "first_rows": problem.grad(w, np.arange(B)),
+        }
+        cases.append(Case(text, got, expected, predictions))
+    verdict(task, cases, MISTAKES[task], generic=GENERIC[task])
     return len(cases)
 
 
@@ -156,22 +294,25 @@ def check_minibatch_gradient(minibatch_gradient) -> int:
 def check_minibatch_sgd(minibatch_sgd) -> int:
     """Check ``minibatch_sgd(w0, X, y, lr, batch_size, epochs, rng)``: the final weights,
     against ``sgdlab.train.run``."""
+    task = "minibatch_sgd"
     rng = np.random.default_rng(302)
     X = rng.normal(size=(50, 3))
     y = X @ np.array([2.0, -1.0, 0.5]) + 0.5 * rng.normal(size=50)
-    cases = [
+    inputs = [
         (np.zeros(3), 0.05, 8, 3, 11),    # 50 = 6 * 8 + 2: a short last batch
         (np.ones(3), 0.02, 1, 2, 12),     # plain SGD
         (np.zeros(3), 0.3, 50, 4, 13),    # full batch: gradient descent
         (np.zeros(3), 0.1, 10, 2, 14),    # batch size divides n
         (np.array([1, 0, -1]), 0.05, 16, 2, 15),  # integer w0
+        (np.zeros(3), 0.05, 12, 2, 16),   # 50 = 4 * 12 + 2
     ]
-    for w0, lr, batch_size, epochs, seed in cases:
+    cases = []
+    for w0, lr, batch_size, epochs, seed in inputs:
         args = {"w0": w0, "X": X, "y": y, "lr": lr, "batch_size": batch_size,
                 "epochs": epochs, "rng": np.random.default_rng(seed)}
-        text = call_text("minibatch_sgd", args, {"rng": f"np.random.default_rng({seed})"})
-        got = expect_array("minibatch_sgd", call("minibatch_sgd", minibatch_sgd, args),
-                           w0.shape, what="the final weights", context=text)
+        text = call_text(task, args, {"rng": f"np.random.default_rng({seed})"})
+        got = expect_array(task, call(task, minibatch_sgd, args), w0.shape,
+                           what="the final weights", context=text, finite=False)
         expected = run(LeastSquares(X, y), w0, lr, epochs=epochs, batch_size=batch_size,
                        rng=np.random.default_rng(seed), full_loss_every=10**6).final
 
@@ -181,35 +322,22 @@ def check_minibatch_sgd(minibatch_sgd) -> int:
                 return sgd_variant(w0, X, y, lr, batch_size, epochs,
                                    np.random.default_rng(seed), **options)[-1]
 
-        n = X.shape[0]
-        wrongs = [
-            (variant(reduce="sum"), (
-                f"the updates are {batch_size} times too large: average the gradient over "
-                "the batch instead of summing it")),
-            (variant(reduce="n"), (
-                f"the updates are {n / batch_size:g} times too small: divide the batch's "
-                "gradient by the batch size, not by n")),
-            (variant(drop_last=True), (
-                f"you dropped the last, shorter batch of each epoch ({n % batch_size} rows): "
-                "keep it, so every row is used once per epoch")),
-            (variant(order="once"), (
-                "every epoch visits the batches in the same order: shuffle with rng at the "
-                "start of each epoch, not once before the loop")),
-            (variant(order="none"), "you never shuffle: start each epoch with "
-                                    "order = rng.permutation(n)"),
-            (variant(order="replacement"), (
-                "you drew rows with replacement: each epoch should use every row once, in "
-                "the order rng.permutation(n)")),
-            (variant(sign=+1.0), "your steps move uphill: subtract the gradient"),
-        ]
+        predictions = {
+            "sum": variant(reduce="sum"), "over_n": variant(reduce="n"),
+            "drop_last": variant(drop_last=True), "same_order": variant(order="once"),
+            "no_shuffle": variant(order="none"), "replacement": variant(order="replacement"),
+            "choice": variant(order="choice"), "uphill": variant(sign=+1.0),
+            "stale": variant(stale=True), "one_batch": variant(max_steps=1),
+            "full_gradient": variant(full_gradient=True),
+            "one_epoch": variant(epochs=min(epochs, 1)),
+            "never_moves": np.asarray(w0, dtype=float),
+        }
+        cases.append(Case(text, got, expected, predictions))
 
-        def extra(args=args, batch_size=batch_size, n=n):
-            a = call("minibatch_sgd", minibatch_sgd, {**args, "rng": np.random.default_rng(1)})
-            b = call("minibatch_sgd", minibatch_sgd, {**args, "rng": np.random.default_rng(2)})
-            if batch_size < n and isinstance(a, np.ndarray) and close(a, b, rtol=0, atol=0):
-                return ("your result is the same whatever rng you pass: shuffle with the rng "
-                        "argument, not with a generator of your own")
-            return None
+    def ignores_rng(args=args):
+        a = call(task, minibatch_sgd, {**args, "rng": np.random.default_rng(1)})
+        b = call(task, minibatch_sgd, {**args, "rng": np.random.default_rng(2)})
+        return "ignores_rng" if same(a, b, rtol=0, atol=0) else None
 
-        mismatch("minibatch_sgd", text, got, expected, wrongs=wrongs, extra=extra)
+    verdict(task, cases, MISTAKES[task], generic=GENERIC[task], probes=[ignores_rng])
     return len(cases)

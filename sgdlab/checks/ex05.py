@@ -12,13 +12,14 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 from sgdlab.checks._feedback import (
     CheckFailed,
     close,
+    describe,
     expect_array,
     expect_number,
     fmt,
-    mismatch,
 )
 from sgdlab.checks._runner import call, call_text, task_check
 from sgdlab.optim import SGD
@@ -30,6 +31,66 @@ TASK_L = "make_loader"
 # the learner's function.
 torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
+LOADER = catalog(
+    Mistake("dataset", "the result is a dataset, not a loader",
+            "Wrap it in DataLoader(dataset, batch_size=batch_size, shuffle=True, ...)."),
+    Mistake("not_loader", "the result is not a torch DataLoader",
+            "Return the DataLoader itself, not its batches or another object: "
+            "DataLoader(TensorDataset(X_t, y_t), batch_size=..., shuffle=True, generator=...)."),
+    Mistake("iteration", "iterating over the loader fails",
+            "Build the loader on a TensorDataset of tensors."),
+    Mistake("not_pair", "a batch is not a pair of inputs and targets",
+            "Build the loader on TensorDataset(X_tensor, y_tensor), which yields (xb, yb)."),
+    Mistake("not_tensor", "a batch holds something other than tensors",
+            "Convert X and y to tensors before building the TensorDataset."),
+    Mistake("dtype", "the tensors are not float32",
+            "torch.from_numpy keeps numpy's dtype (float64 here, or an integer type), but the "
+            "model's weights are float32. Convert with torch.tensor(..., dtype=torch.float32)."),
+    Mistake("y_flat", "the targets are a flat vector, not a column",
+            "The network outputs shape (B, 1); targets of shape (B,) would be broadcast by "
+            "MSELoss to (B, B) and train on the wrong thing. Reshape: y.reshape(-1, 1)."),
+    Mistake("shape", "a batch has the wrong shape",
+            "xb should have shape (B, d) and yb shape (B, 1)."),
+    Mistake("foreign_row", "a batch holds a row that is not a row of X",
+            "Keep the rows of X intact: convert them, do not transform them."),
+    Mistake("unpaired", "a row of X arrives with the wrong target",
+            "X and y were shuffled separately: put them in one TensorDataset, which keeps "
+            "each pair together, and let the loader shuffle."),
+    Mistake("drop_last", "the last, shorter batch is missing",
+            "Keep it: drop_last=False (the default)."),
+    Mistake("sizes", "the batch sizes are wrong",
+            "Pass batch_size=batch_size; every batch has that size except the last."),
+    Mistake("replacement", "some rows appear twice in an epoch and others never",
+            "Shuffle without replacement: shuffle=True (not a sampler with replacement)."),
+    Mistake("no_shuffle", "the loader returns the rows in their stored order",
+            "Pass shuffle=True."),
+    Mistake("same_order", "every epoch visits the rows in the same order",
+            "Let the DataLoader shuffle (shuffle=True), which draws a new order each epoch."),
+    Mistake("not_reproducible", "two loaders made with the same seed give different orders",
+            "Pass generator=torch.Generator().manual_seed(seed) to the DataLoader."),
+    Mistake("ignores_seed", "loaders made with different seeds give the same order",
+            "Seed the generator with the seed argument: torch.Generator().manual_seed(seed)."),
+)
+
+
+GENERIC = {
+    # make_loader has no fallback: each of its checks states the property it observed
+    TASK_L: Mistake("generic", "the loader does not behave as expected",
+                    "Build it as DataLoader(TensorDataset(X_t, y_t), batch_size=batch_size, "
+                    "shuffle=True, generator=torch.Generator().manual_seed(seed))."),
+    "train_epoch": Mistake(
+        "generic", "the parameters after the epoch differ from one correct epoch",
+        "None of the usual mistakes explains these results: for each batch, zero_grad, "
+        "forward, loss_fn(model(xb), yb), backward, step."),
+    "train_epoch_value": Mistake(
+        "generic_value", "the returned loss is not the epoch's mean loss per example",
+        "None of the usual mistakes explains these results: add loss.item() * len(xb) over "
+        "the batches and divide by the number of examples."),
+    "torch_sgd_trajectory": Mistake(
+        "generic", "the trajectory is not the one torch.optim.SGD takes",
+        "None of the usual mistakes explains these results: one optimizer built before the "
+        "loop; for each gradient set p.grad, then optimizer.step(); store a copy of p."),
+}
 
 def _loader_data(n: int, d: int, seed: int, integer: bool = False):
     rng = np.random.default_rng(seed)
@@ -46,8 +107,8 @@ def _one_epoch(loader, text: str) -> list:
     try:
         return call(TASK_L, lambda: list(loader), {})
     except CheckFailed as failure:
-        raise CheckFailed(TASK_L, f"iterating over your loader failed: {failure.message}"
-                                  f"\n    {text}") from None
+        raise LOADER["iteration"].fail(TASK_L, f"\n    {failure.message.splitlines()[0]}"
+                                               f"\n    {text}") from None
 
 
 def _order(batches, X, y, batch_size: int, text: str) -> np.ndarray:
@@ -56,57 +117,44 @@ def _order(batches, X, y, batch_size: int, text: str) -> np.ndarray:
     lookup = {float(np.float32(v)): i for i, v in enumerate(X[:, 0])}
     order = []
     for k, batch in enumerate(batches):
+        where = f"\n    batch {k}\n    {text}"
         if not isinstance(batch, tuple | list) or len(batch) != 2:
-            raise CheckFailed(TASK_L, f"batch {k} is {fmt(batch)}: each batch should be a "
-                                      "pair (xb, yb); build the loader on "
-                                      f"TensorDataset(X_tensor, y_tensor)\n    {text}")
+            raise LOADER["not_pair"].fail(TASK_L, f"\n    batch {k} is {describe(batch)}"
+                                                  f"\n    {text}")
         xb, yb = batch
         for name, t in (("xb", xb), ("yb", yb)):
             if not isinstance(t, torch.Tensor):
-                raise CheckFailed(TASK_L, f"{name} in batch {k} is {fmt(t)}, not a tensor"
-                                          f"\n    {text}")
+                raise LOADER["not_tensor"].fail(TASK_L, f"\n    {name} is {describe(t)}"
+                                                        + where)
             if t.dtype != torch.float32:
-                raise CheckFailed(TASK_L, (
-                    f"{name} has dtype {t.dtype}: torch.from_numpy keeps numpy's dtype, but "
-                    "the model's weights are float32. Convert with "
-                    f"torch.tensor(..., dtype=torch.float32)\n    {text}"))
+                raise LOADER["dtype"].fail(TASK_L, f"\n    {name} has dtype {t.dtype}" + where)
         m = len(xb)
         if tuple(xb.shape) != (m, d):
-            raise CheckFailed(TASK_L, f"xb in batch {k} has shape {tuple(xb.shape)}; "
-                                      f"expected ({m}, {d})\n    {text}")
+            raise LOADER["shape"].fail(TASK_L, f"\n    xb has shape {tuple(xb.shape)}; "
+                                               f"expected ({m}, {d})" + where)
         if tuple(yb.shape) == (m,):
-            raise CheckFailed(TASK_L, (
-                f"yb has shape ({m},), but the network outputs shape ({m}, 1): MSELoss "
-                f"would broadcast the two to ({m}, {m}) (torch warns about it) and train on "
-                "the wrong thing. Reshape the targets: y.reshape(-1, 1)"
-                f"\n    {text}"))
+            raise LOADER["y_flat"].fail(TASK_L, f"\n    yb has shape ({m},), expected "
+                                                f"({m}, 1)" + where)
         if tuple(yb.shape) != (m, 1):
-            raise CheckFailed(TASK_L, f"yb in batch {k} has shape {tuple(yb.shape)}; "
-                                      f"expected ({m}, 1)\n    {text}")
+            raise LOADER["shape"].fail(TASK_L, f"\n    yb has shape {tuple(yb.shape)}; "
+                                               f"expected ({m}, 1)" + where)
         for row, target in zip(xb.numpy(), yb.numpy()[:, 0], strict=True):
             i = lookup.get(float(row[0]))
             if i is None or not np.allclose(row, X[i], atol=1e-5):
-                raise CheckFailed(TASK_L, f"batch {k} holds a row that is not a row of X: "
-                                          f"{fmt(row)}\n    {text}")
+                raise LOADER["foreign_row"].fail(TASK_L, f"\n    row {fmt(row)}" + where)
             if not np.isclose(target, y[i], atol=1e-5):
-                raise CheckFailed(TASK_L, (
-                    "a row of X arrived with the wrong target: X and y were shuffled "
-                    "separately. Put them in one TensorDataset, which keeps each pair "
-                    f"together\n    {text}"))
+                raise LOADER["unpaired"].fail(TASK_L, where)
             order.append(i)
     order = np.array(order, dtype=int)
     sizes = [len(b[0]) for b in batches]
     want = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    shown = f"\n    batch sizes {sizes}, expected {want}\n    {text}"
     if sizes != want:
         if sizes == want[:-1] and n % batch_size:
-            raise CheckFailed(TASK_L, (
-                f"your loader drops the last, shorter batch ({n % batch_size} rows): keep "
-                f"it, drop_last=False (the default)\n    {text}"))
-        raise CheckFailed(TASK_L, f"your batch sizes are {sizes}; expected {want} "
-                                  f"(batch_size={batch_size})\n    {text}")
+            raise LOADER["drop_last"].fail(TASK_L, shown)
+        raise LOADER["sizes"].fail(TASK_L, shown)
     if np.unique(order).size != n:
-        raise CheckFailed(TASK_L, f"some rows appear twice in one epoch and others never: "
-                                  f"shuffle without replacement (shuffle=True)\n    {text}")
+        raise LOADER["replacement"].fail(TASK_L, f"\n    {text}")
     return order
 
 
@@ -123,44 +171,35 @@ def check_make_loader(make_loader) -> int:
         text = call_text(TASK_L, args)
         loader = call(TASK_L, make_loader, args)
         if isinstance(loader, Dataset) and not isinstance(loader, DataLoader):
-            raise CheckFailed(TASK_L, "you returned the dataset: wrap it in "
-                                      "DataLoader(dataset, batch_size=batch_size, "
-                                      f"shuffle=True, ...)\n    {text}")
+            raise LOADER["dataset"].fail(TASK_L, f"\n    {text}")
         if not isinstance(loader, DataLoader):
-            raise CheckFailed(TASK_L, f"expected a torch DataLoader, got {fmt(loader)}"
-                                      f"\n    {text}")
+            raise LOADER["not_loader"].fail(TASK_L, f"\n    returned {describe(loader)}"
+                                                    f"\n    {text}")
         first = _order(_one_epoch(loader, text), X, y, batch_size, text)
         if n > batch_size:
             second = _order(_one_epoch(loader, text), X, y, batch_size, text)
             if np.array_equal(first, np.arange(n)) and np.array_equal(second, np.arange(n)):
-                raise CheckFailed(TASK_L, "your loader returns the rows in their stored "
-                                          f"order: pass shuffle=True\n    {text}")
+                raise LOADER["no_shuffle"].fail(TASK_L, f"\n    {text}")
             if np.array_equal(first, second):
-                raise CheckFailed(TASK_L, (
-                    "every epoch visits the rows in the same order: let the DataLoader "
-                    f"shuffle (shuffle=True), which draws a new order each epoch\n    {text}"))
+                raise LOADER["same_order"].fail(TASK_L, f"\n    {text}")
             again = _order(_one_epoch(call(TASK_L, make_loader, args), text), X, y,
                            batch_size, text)
             if not np.array_equal(first, again):
-                raise CheckFailed(TASK_L, (
-                    "two loaders made with the same seed give different orders: pass "
-                    "generator=torch.Generator().manual_seed(seed) to the DataLoader"
-                    f"\n    {text}"))
+                raise LOADER["not_reproducible"].fail(TASK_L, f"\n    {text}")
             other = _order(_one_epoch(call(TASK_L, make_loader, {**args, "seed": seed + 1}),
                                       text), X, y, batch_size, text)
             if np.array_equal(first, other):
-                raise CheckFailed(TASK_L, (
-                    "loaders made with different seeds give the same order: your loader "
-                    "ignores seed. Pass generator=torch.Generator().manual_seed(seed)"
-                    f"\n    {text}"))
+                raise LOADER["ignores_seed"].fail(TASK_L, f"\n    {text}")
     return len(cases)
 
 
-def _train_setup(seed: int, n: int, hidden: int | None):
+def _train_setup(seed: int, n: int, hidden: int | None, classify: bool = False):
     gen = torch.Generator().manual_seed(seed)
     X = torch.randn(n, 3, generator=gen, dtype=torch.float64)
     Y = X @ torch.tensor([[1.0], [-2.0], [0.5]], dtype=torch.float64) \
         + 0.1 * torch.randn(n, 1, generator=gen, dtype=torch.float64)
+    if classify:
+        Y = (Y > 0).double()  # labels 0 / 1 for BCEWithLogitsLoss
     with torch.random.fork_rng(devices=[]):  # leave the learner's global torch RNG alone
         if hidden is None:
             model = nn.Linear(3, 1)
@@ -185,12 +224,14 @@ def _flat(model) -> np.ndarray:
     return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy().copy()
 
 
-def _reference_epoch(model, opt, loader, loss_fn, *, zero_grad=True):
+def _reference_epoch(model, opt, loader, loss_fn, *, variant: str = "right"):
+    """One epoch, right or in one of the common wrong ways; (losses, batch sizes)."""
     losses, sizes = [], []
     for xb, yb in loader:
-        if zero_grad:
+        if variant != "no_zero_grad":
             opt.zero_grad()
-        loss = loss_fn(model(xb), yb)
+        out = model(xb)
+        loss = loss_fn(yb, out) if variant == "swapped" else loss_fn(out, yb)
         loss.backward()
         opt.step()
         losses.append(loss.item())
@@ -198,21 +239,53 @@ def _reference_epoch(model, opt, loader, loss_fn, *, zero_grad=True):
     return np.array(losses), np.array(sizes)
 
 
+EPOCH_PARAMS = catalog(
+    Mistake("never_steps", "the parameters do not change",
+            "Call optimizer.step() after loss.backward(): not before it (the gradients were "
+            "just zeroed), not with zero_grad() in between, and not left out. The order is "
+            "zero_grad, forward, loss, backward, step."),
+    Mistake("no_zero_grad", "gradients pile up from batch to batch",
+            "Call optimizer.zero_grad() before loss.backward() in every step."),
+    Mistake("swapped", "the loss compares the targets with the outputs the wrong way round",
+            "loss_fn(prediction, target): the model's output first, then yb. MSELoss does not "
+            "mind the order, BCEWithLogitsLoss (used here) does: it treats its first argument "
+            "as logits and its second as labels."),
+)
+EPOCH_VALUE = catalog(
+    Mistake("batch_mean", "the mean loss gives the short last batch as much weight as a "
+                          "full one",
+            "You averaged the batch losses: weight each by its batch size, total += "
+            "loss.item() * len(xb), then divide by the number of examples."),
+    Mistake("last", "the result is only the last batch's loss",
+            "Add up the losses of all batches, each weighted by its size."),
+    Mistake("sum", "the result is the sum of the batch losses, not a mean per example",
+            "Weight each by its batch size and divide by the number of examples."),
+    Mistake("weighted_sum", "the result is a total, not a mean per example",
+            "Divide the total by the number of examples."),
+    Mistake("after", "the result is the loss after the epoch, not during it",
+            "Return the mean of the losses measured during the epoch, batch by batch."),
+)
+# the fallback for the returned loss is listed too (never fitted: it predicts nothing)
+MISTAKES_EPOCH = {**EPOCH_PARAMS, **EPOCH_VALUE, "generic_value": GENERIC["train_epoch_value"]}
+
+
 @task_check("train_epoch")
 def check_train_epoch(train_epoch) -> int:
     """Check ``train_epoch(model, loader, optimizer, loss_fn)``: one epoch of
-    zero_grad / forward / loss / backward / step, returning the mean loss per example."""
+    zero_grad / forward / loss / backward / step, returning the mean loss per example.
+    One scenario uses ``BCEWithLogitsLoss``, which (unlike ``MSELoss``) is not symmetric
+    in its two arguments."""
     task = "train_epoch"
-    scenarios = [(0, 10, 4, 0.1, 0.9, 4), (1, 7, 3, 0.05, 0.0, None), (2, 9, 9, 0.2, 0.5, 3)]
-    cases = 0
-    for seed, n, batch_size, lr, momentum, hidden in scenarios:
-        X, Y, model0 = _train_setup(seed, n, hidden)
-        loss_fn = nn.MSELoss()
+    scenarios = [(0, 10, 4, 0.1, 0.9, 4, False), (1, 7, 3, 0.05, 0.0, None, False),
+                 (2, 9, 9, 0.2, 0.5, 3, False), (3, 10, 3, 0.5, 0.0, None, True)]
+    params_cases, value_cases = [], []
+    for seed, n, batch_size, lr, momentum, hidden, classify in scenarios:
+        X, Y, model0 = _train_setup(seed, n, hidden, classify)
+        loss_fn = nn.BCEWithLogitsLoss() if classify else nn.MSELoss()
         text = (f"train_epoch(model, loader, optimizer, loss_fn) with {n} examples, "
-                f"batch_size={batch_size}, SGD(lr={lr}, momentum={momentum}), MSELoss")
+                f"batch_size={batch_size}, SGD(lr={lr}, momentum={momentum}), "
+                f"{type(loss_fn).__name__}")
         ref_model, ref_opt, ref_loader = _fresh(X, Y, model0, lr, momentum, batch_size, seed)
-        losses, sizes = _reference_epoch(ref_model, ref_opt, ref_loader, loss_fn)
-        expected_params = _flat(ref_model)
         for epoch in range(2):  # a second epoch continues from the first
             model, opt, loader = _fresh(X, Y, model0, lr, momentum, batch_size, seed)
             if epoch:
@@ -223,47 +296,39 @@ def check_train_epoch(train_epoch) -> int:
                 gen.set_state(ref_loader.generator.get_state())
                 loader = DataLoader(TensorDataset(X, Y), batch_size=batch_size, shuffle=True,
                                     generator=gen)
-                losses, sizes = _reference_epoch(ref_model, ref_opt, ref_loader, loss_fn)
-                expected_params = _flat(ref_model)
+            predictions = {}
+            state = loader.generator.get_state()
+            for variant in ("no_zero_grad", "swapped"):
+                m2 = copy.deepcopy(model)
+                o2 = torch.optim.SGD(m2.parameters(), lr=lr, momentum=momentum)
+                o2.load_state_dict(copy.deepcopy(opt.state_dict()))
+                g2 = torch.Generator()
+                g2.set_state(state)
+                l2 = DataLoader(TensorDataset(X, Y), batch_size=batch_size, shuffle=True,
+                                generator=g2)
+                _reference_epoch(m2, o2, l2, loss_fn, variant=variant)
+                predictions[variant] = _flat(m2)
             start = _flat(model)
+            predictions["never_steps"] = start
+            losses, sizes = _reference_epoch(ref_model, ref_opt, ref_loader, loss_fn)
             got = call(task, train_epoch, {"model": model, "loader": loader,
                                            "optimizer": opt, "loss_fn": loss_fn})
-            params = _flat(model)
-            if not close(params, expected_params, rtol=1e-9, atol=1e-12):
-                if close(params, start, rtol=0, atol=0):
-                    raise CheckFailed(task, (
-                        "your parameters did not change: call optimizer.step() after "
-                        "loss.backward() (the order is zero_grad, forward, loss, backward, "
-                        f"step)\n    {text}"))
-                if epoch == 0:
-                    m2, o2, l2 = _fresh(X, Y, model0, lr, momentum, batch_size, seed)
-                    _reference_epoch(m2, o2, l2, loss_fn, zero_grad=False)
-                    if close(params, _flat(m2), rtol=1e-9, atol=1e-12):
-                        raise CheckFailed(task, (
-                            "gradients pile up from batch to batch: call optimizer.zero_grad() "
-                            f"before loss.backward() in every step\n    {text}"))
-                mismatch(task, text, params, expected_params, rtol=1e-9, atol=1e-12)
+            params_cases.append(Case(text + f", epoch {epoch + 1}", _flat(model),
+                                     _flat(ref_model), predictions))
             value = expect_number(task, got, what="the epoch's mean loss", context=text)
-            weighted = float(np.sum(losses * sizes) / np.sum(sizes))
             with torch.no_grad():
                 after = float(loss_fn(model(X), Y))
-            wrongs = [
-                (float(np.mean(losses)), (
-                    "you averaged the batch losses: weight each by its batch size (the last "
-                    "batch is smaller), total += loss.item() * len(xb), then divide by the "
-                    "number of examples")),
-                (float(losses[-1]), "you returned only the last batch's loss: add up the "
-                                    "losses of all batches"),
-                (float(np.sum(losses)), "you returned the sum of the batch losses: weight "
-                                        "each by its batch size and divide by the number of "
-                                        "examples"),
-                (float(np.sum(losses * sizes)), "divide the total by the number of examples"),
-                (after, "you returned the loss over all the data after the epoch: return the "
-                        "mean of the losses measured during the epoch, batch by batch"),
-            ]
-            mismatch(task, text, value, weighted, wrongs=wrongs, rtol=1e-9)
-            cases += 1
-    return cases
+            value_cases.append(Case(text + f", epoch {epoch + 1}", value,
+                                    float(np.sum(losses * sizes) / np.sum(sizes)), {
+                                        "batch_mean": float(np.mean(losses)),
+                                        "last": float(losses[-1]),
+                                        "sum": float(np.sum(losses)),
+                                        "weighted_sum": float(np.sum(losses * sizes)),
+                                        "after": after}))
+    verdict(task, params_cases, MISTAKES_EPOCH, generic=GENERIC[task], rtol=1e-9, atol=1e-12)
+    verdict(task, value_cases, MISTAKES_EPOCH, generic=GENERIC["train_epoch_value"],
+            rtol=1e-9, atol=1e-12)
+    return len(value_cases)
 
 
 def _numpy_path(w0, grads, lr, momentum, dampening, nesterov, *, reset=False):
@@ -290,6 +355,36 @@ def _float32_path(w0, grads, lr, momentum, dampening, nesterov):
     return np.array(rows, dtype=float)
 
 
+TRAJECTORY = catalog(
+    Mistake("aliased", "every row is the final point",
+            "p.detach().numpy() shares memory with the parameter, so later steps change the "
+            "rows you stored. Store a copy: p.detach().clone().numpy()."),
+    Mistake("aliased_after_start", "every row after the first is the final point",
+            "p.detach().numpy() shares memory with the parameter: store a copy, "
+            "p.detach().clone().numpy()."),
+    Mistake("reset", "the momentum has no memory from step to step",
+            "Build torch.optim.SGD once, before the loop (a new optimizer starts with an "
+            "empty buffer)."),
+    Mistake("accumulate", "the gradients pile up from step to step",
+            "p.grad accumulates: set it (p.grad = ...) or call optimizer.zero_grad() before "
+            "giving the next gradient."),
+    Mistake("uphill", "the steps move uphill",
+            "Give torch the gradient itself, not its negative."),
+    Mistake("no_momentum", "the steps ignore the momentum",
+            "Pass momentum=momentum to torch.optim.SGD."),
+    Mistake("no_dampening", "the steps ignore the dampening",
+            "Pass dampening=dampening to torch.optim.SGD."),
+    Mistake("no_nesterov", "the steps ignore the Nesterov flag",
+            "Pass nesterov=nesterov to torch.optim.SGD."),
+    Mistake("float32", "the trajectory is off by float32 rounding",
+            "Make the parameter float64: torch.tensor(w0, dtype=torch.float64, "
+            "requires_grad=True)."),
+    Mistake("rows", "the trajectory has the wrong number of rows",
+            "It should have len(grads) + 1 rows: w0 first, then one row after each step."),
+)
+MISTAKES = {TASK_L: LOADER, "train_epoch": MISTAKES_EPOCH, "torch_sgd_trajectory": TRAJECTORY}
+
+
 @task_check("torch_sgd_trajectory")
 def check_torch_sgd_trajectory(torch_sgd_trajectory) -> int:
     """Check ``torch_sgd_trajectory(w0, grads, lr, momentum, dampening, nesterov)``: the
@@ -297,50 +392,50 @@ def check_torch_sgd_trajectory(torch_sgd_trajectory) -> int:
     ``sgdlab.optim.SGD`` to 1e-10."""
     task = "torch_sgd_trajectory"
     rng = np.random.default_rng(501)
-    cases = [
+    inputs = [
         (rng.normal(size=3), rng.normal(size=(5, 3)), 0.1, 0.9, 0.0, False),
         (rng.normal(size=2), rng.normal(size=(4, 2)), 0.05, 0.5, 0.3, False),
         (rng.normal(size=3), rng.normal(size=(5, 3)), 0.1, 0.9, 0.0, True),
         (rng.normal(size=2), rng.normal(size=(3, 2)), 0.2, 0.0, 0.0, False),
         (np.array([1, -2]), np.array([[1, 0], [0, 1], [1, 1]]), 0.5, 0.9, 0.0, False),
         (np.array([0.5, 0.5]), np.zeros((0, 2)), 0.1, 0.9, 0.0, False),   # no steps
+        (rng.normal(size=2), rng.normal(size=(4, 2)), 0.1, 0.8, 0.5, False),
+        (rng.normal(size=2), rng.normal(size=(4, 2)), 0.05, 0.6, 0.0, True),
     ]
-    for w0, grads, lr, momentum, dampening, nesterov in cases:
+    cases = []
+    for w0, grads, lr, momentum, dampening, nesterov in inputs:
         args = {"w0": w0, "grads": grads, "lr": lr, "momentum": momentum,
                 "dampening": dampening, "nesterov": nesterov}
         text = call_text(task, args)
         got = call(task, torch_sgd_trajectory, args)
         rows = len(grads) + 1
         if isinstance(got, np.ndarray) and got.ndim == 2 and got.shape[0] != rows:
-            raise CheckFailed(task, f"your trajectory has {got.shape[0]} rows; it should "
-                                    f"have len(grads) + 1 = {rows}: w0 first, then one row "
-                                    f"after each step\n    {text}")
-        got = expect_array(task, got, (rows, w0.size), what="the trajectory", context=text)
+            raise TRAJECTORY["rows"].fail(task, f"\n    returned {got.shape[0]} rows, "
+                                                f"expected {rows}\n    {text}")
+        got = expect_array(task, got, (rows, w0.size), what="the trajectory", context=text,
+                           finite=False)
         settings = (lr, momentum, dampening, nesterov)
         expected = _numpy_path(w0, grads, *settings)
-        aliased = ("every row is the final point: p.detach().numpy() shares memory with the "
-                   "parameter, so later steps change the rows you stored. Store a copy: "
-                   "p.detach().clone().numpy()")
-        wrongs = [
-            (np.tile(expected[-1], (rows, 1)) if rows > 1 else None, aliased),
-            (np.vstack([expected[:1], np.tile(expected[-1], (rows - 1, 1))])
-             if rows > 2 else None, aliased),
-            (_numpy_path(w0, grads, *settings, reset=True) if momentum else None, (
-                "your momentum has no memory: build torch.optim.SGD once, before the loop "
-                "(a new optimizer starts with an empty buffer)")),
-            (_numpy_path(w0, np.cumsum(grads, axis=0), *settings) if rows > 2 else None, (
-                "the gradients pile up: p.grad accumulates, so set it (p.grad = ...) or call "
-                "optimizer.zero_grad() before giving the next gradient")),
-            (_numpy_path(w0, -grads, *settings), "your steps move uphill: give torch the "
-                                                 "gradient itself, not its negative"),
-        ]
+        with np.errstate(all="ignore"):
+            predictions = {
+                "aliased": np.tile(expected[-1], (rows, 1)),
+                "aliased_after_start": np.vstack([expected[:1],
+                                                  np.tile(expected[-1], (rows - 1, 1))]),
+                "reset": _numpy_path(w0, grads, *settings, reset=True),
+                "accumulate": _numpy_path(w0, np.cumsum(grads, axis=0), *settings),
+                "uphill": _numpy_path(w0, -grads, *settings),
+                "no_momentum": _numpy_path(w0, grads, lr, 0.0, 0.0, False),
+                "no_dampening": _numpy_path(w0, grads, lr, momentum, 0.0, nesterov),
+                "no_nesterov": _numpy_path(w0, grads, lr, momentum, dampening, False),
+            }
+        cases.append(Case(text, got, expected, predictions))
 
-        def extra(got=got, w0=w0, grads=grads, settings=settings):
-            if close(got, _float32_path(w0, grads, *settings), rtol=1e-5, atol=1e-6):
-                return ("your trajectory is off by float32 rounding: make the parameter "
-                        "float64, torch.tensor(w0, dtype=torch.float64, requires_grad=True)")
-            return None
+    def float32():
+        """Off by float32 rounding on every case (a looser tolerance than the check's)."""
+        return "float32" if all(
+            close(c.got, _float32_path(w0, grads, *settings), rtol=1e-5, atol=1e-6)
+            for c, (w0, grads, *settings) in zip(cases, inputs, strict=True)) else None
 
-        mismatch(task, text, got, expected, wrongs=wrongs, rtol=1e-10, atol=1e-12,
-                 extra=extra)
+    verdict(task, cases, TRAJECTORY, generic=GENERIC[task], rtol=1e-10, atol=1e-12,
+            probes=[float32])
     return len(cases)

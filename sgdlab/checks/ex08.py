@@ -11,64 +11,68 @@ from __future__ import annotations
 
 import numpy as np
 
-from sgdlab.checks._feedback import CheckFailed, StudentCodeError, close, expect_array, fmt
+from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
+from sgdlab.checks._feedback import CheckFailed, StudentCodeError, describe, expect_array
 from sgdlab.checks._runner import call, call_text, task_check
 from sgdlab.optim import Adagrad, Adam, RMSprop
 
-UPHILL = "your step moves uphill: subtract the scaled gradient, w - lr * g / (...)"
-EPS_INSIDE = ("you added eps inside the square root, sqrt(state + eps): torch adds it "
-              "outside, sqrt(state) + eps")
-NOT_UPDATED = "you returned the old state: return the updated one (the state after adding g**2)"
-OLD_STATE = ("you divided by the old state: first update the state with this step's g**2, "
-             "then step with the new one")
-NO_ROOT = ("you divided by the state itself: divide by its square root, "
-           "g / (np.sqrt(state) + eps)")
-T_FROM_ZERO = ("the first step (t = 1) divides by zero: did you correct with beta**(t - 1), "
-               "as if t started at 0? Then 1 - beta**0 = 0. Here t starts at 1: use "
-               "beta1**t and beta2**t")
-NOT_SQUARED = ("you accumulated g instead of g**2: the state holds squared gradients")
+GENERIC = {
+    "adagrad_step": Mistake(
+        "generic", "the step does not follow torch's Adagrad rule",
+        "None of the usual mistakes explains these results: state = state + g**2; "
+        "w - lr * g / (np.sqrt(state) + eps)."),
+    "rmsprop_step": Mistake(
+        "generic", "the step does not follow torch's RMSprop rule",
+        "None of the usual mistakes explains these results: state = alpha * state + "
+        "(1 - alpha) * g**2; w - lr * g / (np.sqrt(state) + eps)."),
+    "adam_step": Mistake(
+        "generic", "the step does not follow torch's Adam rule",
+        "None of the usual mistakes explains these results: m and v are moving averages of "
+        "g and g**2, bias-corrected by (1 - beta**t); w - lr * m_hat / (sqrt(v_hat) + eps)."),
+}
+
+UPHILL = Mistake("uphill", "the step moves uphill",
+                 "Subtract the scaled gradient: w - lr * g / (...).")
+EPS_INSIDE = Mistake("eps_inside", "eps is added inside the square root",
+                     "torch adds it outside: sqrt(state) + eps, not sqrt(state + eps).")
+NOT_UPDATED = Mistake("not_updated", "the returned state is the old one",
+                      "Return the updated state (after adding this step's g**2).")
+OLD_STATE = Mistake("old_state", "the step divides by the state from before this gradient",
+                    "First update the state with this step's g**2, then step with the new one.")
+NO_ROOT = Mistake("no_root", "the step divides by the state itself, not its square root",
+                  "Divide by its square root: g / (np.sqrt(state) + eps).")
+NOT_SQUARED = Mistake("not_squared", "the state accumulates the gradients, not their squares",
+                      "The state holds squared gradients, g**2.")
+NO_EPS = Mistake("no_eps", "eps is missing from the denominator",
+                 "Add it outside the square root: np.sqrt(state) + eps (it also keeps a zero "
+                 "gradient from giving 0 / 0).")
+ROOT_STATE = Mistake("root_state", "the returned state is the square root of the sum",
+                     "Keep the sum of squares itself as the state; take the square root only "
+                     "in the step.")
+T_FROM_ZERO = Mistake(
+    "t_from_zero", "the first step divides by zero",
+    "Did you correct with beta**(t - 1), as if t started at 0? Then 1 - beta**0 = 0. Here t "
+    "starts at 1: use beta1**t and beta2**t.")
 
 
 def _expect_tuple(task: str, got, d: int, names: tuple[str, ...], text: str) -> list[np.ndarray]:
     want = f"a tuple ({', '.join(names)})"
     if got is None:
-        raise CheckFailed(task, f"got None: did you forget to `return {', '.join(names)}`?"
-                                f"\n    {text}")
+        raise CheckFailed(task, f"the function returns nothing\nDid you forget to "
+                                f"`return {', '.join(names)}`?\n    {text}")
     if isinstance(got, np.ndarray):
-        raise CheckFailed(task, f"expected {want}, got one array of shape {got.shape}: "
+        raise CheckFailed(task, f"the result is one array, not the weights and the state\n"
+                                f"Expected {want}, got one array of shape {got.shape}: "
                                 f"return all of them\n    {text}")
     if not isinstance(got, tuple | list) or len(got) != len(names):
-        raise CheckFailed(task, f"expected {want}, got {fmt(got)}\n    {text}")
+        raise CheckFailed(task, f"the result is not the weights and the state\nExpected "
+                                f"{want}, got {describe(got)}\n    {text}")
     for name, value in zip(names, got, strict=True):
         if value is None:
-            raise CheckFailed(task, f"{name} is None: return it as an array of shape ({d},)"
-                                    f"\n    {text}")
-    return [expect_array(task, v, (d,), what=name, context=text)
-            for name, v in zip(names, got, strict=True)]
-
-
-def _judge(task: str, text: str, names: tuple[str, ...], got: list, expected: tuple,
-           wrongs: list) -> None:
-    """Pass if every part of ``got`` is close to ``expected``; otherwise name the first
-    wrong variant (a tuple of the same length, None meaning "any") that matches."""
-
-    def same(candidate):
-        return all(c is None or close(p, c, rtol=1e-9, atol=1e-12)
-                   for p, c in zip(got, candidate, strict=True))
-
-    if same(expected):
-        return
-    details = (f"\n    {text}"
-               f"\n    returned  " + ", ".join(f"{n}={fmt(v)}" for n, v in zip(names, got,
-                                                                              strict=True))
-               + "\n    expected  " + ", ".join(f"{n}={fmt(v)}" for n, v in zip(names, expected,
-                                                                              strict=True)))
-    for candidate, diagnosis in wrongs:
-        if candidate is not None and same(candidate):
-            raise CheckFailed(task, diagnosis + details)
-    wrong = [n for n, p, e in zip(names, got, expected, strict=True)
-             if not close(p, e, rtol=1e-9, atol=1e-12)]
-    raise CheckFailed(task, f"wrong {' and '.join(wrong)}." + details)
+            raise CheckFailed(task, f"a part of the result is missing\n{name} is None: "
+                                    f"return it as an array of shape ({d},)\n    {text}")
+    return tuple(expect_array(task, v, (d,), what=name, context=text)
+                 for name, v in zip(names, got, strict=True))
 
 
 def _sequences(seed: int):
@@ -86,95 +90,132 @@ def _sequences(seed: int):
 
 
 # --- Adagrad ------------------------------------------------------------------------------
-def _adagrad_wrongs(w, g, s, lr, eps, expected):
+MISTAKES = {
+    "adagrad_step": catalog(
+        EPS_INSIDE, UPHILL, NOT_UPDATED, OLD_STATE, NO_ROOT,
+        Mistake("only_current", "the state keeps only this step's squared gradient",
+                "Adagrad adds it to the running sum: state + g**2."),
+        NOT_SQUARED, NO_EPS, ROOT_STATE,
+    ),
+}
+
+
+def _adagrad_predictions(w, g, s, lr, eps):
     new_s = s + g * g
-    step = lambda denom: w - lr * g / denom  # noqa: E731
+
+    def step(denom):
+        return w - lr * g / denom
+
     with np.errstate(all="ignore"):
-        return [
-            ((step(np.sqrt(new_s + eps)), new_s), EPS_INSIDE),
-            ((w + lr * g / (np.sqrt(new_s) + eps), new_s), UPHILL),
-            ((expected[0], s), NOT_UPDATED),
-            ((step(np.sqrt(s) + eps), new_s), OLD_STATE),
-            ((step(new_s + eps), new_s), NO_ROOT),
-            ((step(np.abs(g) + eps), g * g), "you kept only this step's g**2: Adagrad adds it "
-                                            "to the running sum, state + g**2"),
-            ((step(np.sqrt(np.abs(s + g)) + eps), s + g), NOT_SQUARED),
-        ]
+        return {
+            "eps_inside": (step(np.sqrt(new_s + eps)), new_s),
+            "uphill": (w + lr * g / (np.sqrt(new_s) + eps), new_s),
+            "not_updated": (step(np.sqrt(new_s) + eps), s),
+            "old_state": (step(np.sqrt(s) + eps), new_s),
+            "no_root": (step(new_s + eps), new_s),
+            "only_current": (step(np.abs(g) + eps), g * g),
+            "not_squared": (step(np.sqrt(np.abs(s + g)) + eps), s + g),
+            "no_eps": (step(np.sqrt(new_s)), new_s),
+            "root_state": (step(np.sqrt(new_s) + eps), np.sqrt(new_s)),
+        }
+
+
+def _adaptive(task: str, func, names: tuple[str, ...], arg_names: tuple[str, ...],
+              scenarios, make_opt, state_of, extra_args, predict, may_modify) -> int:
+    """Run ``func`` step by step from zero states against the ``sgdlab.optim`` mirror made
+    by ``make_opt``; each step starts from the right state, so one wrong step does not
+    make the later ones look wrong. Then name the mistake the evidence supports."""
+    cases = []
+    for k, (lr, eps, w0, grads) in enumerate(scenarios):
+        p = np.array(w0, dtype=float)
+        opt = make_opt(p, lr, eps, k)
+        w, states = w0, [np.zeros(w0.size) for _ in arg_names]
+        for t, g in enumerate(grads, start=1):
+            args = {"w": w, "g": g, **dict(zip(arg_names, states, strict=True)),
+                    **extra_args(t, lr, eps, k)}
+            text = call_text(task, args)
+            raw = _call_adam(task, func, args, t, text, may_modify) if task == "adam_step" \
+                else call(task, func, args, may_modify=may_modify)
+            got = _expect_tuple(task, raw, w0.size, names, text)
+            opt.step([g])
+            expected = (p.copy(), *state_of(opt))
+            predictions = predict(np.asarray(w, dtype=float), np.asarray(g, dtype=float),
+                                  *states, t, lr, eps, k, expected)
+            cases.append(Case(text, got, expected, predictions, labels=names))
+            w, *states = expected
+    verdict(task, cases, MISTAKES[task], generic=GENERIC[task], rtol=1e-9, atol=1e-12)
+    return len(cases)
 
 
 @task_check("adagrad_step")
 def check_adagrad_step(adagrad_step) -> int:
     """Check ``adagrad_step(w, g, state, lr, eps)`` step by step against
-    ``sgdlab.optim.Adagrad`` (torch's rule), starting from a zero state."""
-    task = "adagrad_step"
-    names = ("new_w", "new_state")
-    cases = 0
-    for lr, eps, w0, grads in _sequences(801):
-        p = np.array(w0, dtype=float)
-        opt = Adagrad([p], lr=lr, eps=eps)
-        w, state = w0, np.zeros(w0.size)
-        for g in grads:
-            args = {"w": w, "g": g, "state": state, "lr": lr, "eps": eps}
-            text = call_text(task, args)
-            got = _expect_tuple(task, call(task, adagrad_step, args), w0.size, names, text)
-            opt.step([g])
-            expected = (p.copy(), opt.sums[0].copy())
-            wrongs = _adagrad_wrongs(np.asarray(w, dtype=float), np.asarray(g, dtype=float),
-                                     state, lr, eps, expected)
-            _judge(task, text, names, got, expected, wrongs)
-            w, state = expected
-            cases += 1
-    return cases
+    ``sgdlab.optim.Adagrad`` (torch's rule), starting from a zero state. The function may
+    update ``state`` in place and return it (as torch does); it must not change ``w`` or
+    ``g``."""
+    return _adaptive(
+        "adagrad_step", adagrad_step, ("new_w", "new_state"), ("state",), _sequences(801),
+        lambda p, lr, eps, k: Adagrad([p], lr=lr, eps=eps),
+        lambda opt: (opt.sums[0].copy(),),
+        lambda t, lr, eps, k: {"lr": lr, "eps": eps},
+        lambda w, g, s, t, lr, eps, k, expected: _adagrad_predictions(w, g, s, lr, eps),
+        ("state",))
 
 
 # --- RMSprop ------------------------------------------------------------------------------
-def _rmsprop_wrongs(w, g, v, lr, alpha, eps, expected):
+MISTAKES["rmsprop_step"] = catalog(
+    Mistake("swapped", "the average gives the new squared gradient the weight of the old "
+                       "state",
+            "alpha and 1 - alpha are swapped: keep alpha * state + (1 - alpha) * g**2 "
+            "(alpha = 0.99 is the weight of the old average)."),
+    EPS_INSIDE, UPHILL, NOT_UPDATED, OLD_STATE, NO_ROOT,
+    Mistake("adagrad", "the state is a running sum, not a moving average",
+            "You added up the squared gradients (that is Adagrad): RMSprop keeps a moving "
+            "average, alpha * state + (1 - alpha) * g**2."),
+    Mistake("corrected", "the average is bias-corrected",
+            "Adam corrects its averages, RMSprop does not: divide by sqrt(state) + eps."),
+    NOT_SQUARED, NO_EPS,
+)
+RMS_ALPHAS = (0.99, 0.9, 0.5, 0.99)
+
+
+def _rmsprop_predictions(w, g, v, lr, alpha, eps):
     new_v = alpha * v + (1 - alpha) * g * g
     swapped = (1 - alpha) * v + alpha * g * g
-    step = lambda denom: w - lr * g / denom  # noqa: E731
+    plain = alpha * v + (1 - alpha) * g
+
+    def step(denom):
+        return w - lr * g / denom
+
     with np.errstate(all="ignore"):
-        return [
-            ((step(np.sqrt(swapped) + eps), swapped),
-             "alpha and 1 - alpha are swapped: keep alpha * state + (1 - alpha) * g**2 (alpha "
-             "= 0.99 is the weight of the old average)"),
-            ((step(np.sqrt(new_v + eps)), new_v), EPS_INSIDE),
-            ((w + lr * g / (np.sqrt(new_v) + eps), new_v), UPHILL),
-            ((expected[0], v), NOT_UPDATED),
-            ((step(np.sqrt(v) + eps), new_v), OLD_STATE),
-            ((step(new_v + eps), new_v), NO_ROOT),
-            ((step(np.sqrt(v + g * g) + eps), v + g * g),
-             "you added up the squared gradients (that is Adagrad): RMSprop keeps a moving "
-             "average, alpha * state + (1 - alpha) * g**2"),
-            ((step(np.sqrt(new_v / (1 - alpha)) + eps), new_v),
-             "you bias-corrected the average (Adam does, RMSprop does not): divide by "
-             "sqrt(state) + eps"),
-        ]
+        return {
+            "swapped": (step(np.sqrt(swapped) + eps), swapped),
+            "eps_inside": (step(np.sqrt(new_v + eps)), new_v),
+            "uphill": (w + lr * g / (np.sqrt(new_v) + eps), new_v),
+            "not_updated": (step(np.sqrt(new_v) + eps), v),
+            "old_state": (step(np.sqrt(v) + eps), new_v),
+            "no_root": (step(new_v + eps), new_v),
+            "adagrad": (step(np.sqrt(v + g * g) + eps), v + g * g),
+            "corrected": (step(np.sqrt(new_v / (1 - alpha)) + eps), new_v),
+            "not_squared": (step(np.sqrt(np.abs(plain)) + eps), plain),
+            "no_eps": (step(np.sqrt(new_v)), new_v),
+        }
 
 
 @task_check("rmsprop_step")
 def check_rmsprop_step(rmsprop_step) -> int:
     """Check ``rmsprop_step(w, g, state, lr, alpha, eps)`` step by step against
-    ``sgdlab.optim.RMSprop`` (torch's rule), starting from a zero state."""
-    task = "rmsprop_step"
-    names = ("new_w", "new_state")
-    cases = 0
-    for k, (lr, eps, w0, grads) in enumerate(_sequences(802)):
-        alpha = (0.99, 0.9, 0.5, 0.99)[k]
-        p = np.array(w0, dtype=float)
-        opt = RMSprop([p], lr=lr, alpha=alpha, eps=eps)
-        w, state = w0, np.zeros(w0.size)
-        for g in grads:
-            args = {"w": w, "g": g, "state": state, "lr": lr, "alpha": alpha, "eps": eps}
-            text = call_text(task, args)
-            got = _expect_tuple(task, call(task, rmsprop_step, args), w0.size, names, text)
-            opt.step([g])
-            expected = (p.copy(), opt.square_avgs[0].copy())
-            wrongs = _rmsprop_wrongs(np.asarray(w, dtype=float), np.asarray(g, dtype=float),
-                                     state, lr, alpha, eps, expected)
-            _judge(task, text, names, got, expected, wrongs)
-            w, state = expected
-            cases += 1
-    return cases
+    ``sgdlab.optim.RMSprop`` (torch's rule), starting from a zero state. The function may
+    update ``state`` in place and return it (as torch does); it must not change ``w`` or
+    ``g``."""
+    return _adaptive(
+        "rmsprop_step", rmsprop_step, ("new_w", "new_state"), ("state",), _sequences(802),
+        lambda p, lr, eps, k: RMSprop([p], lr=lr, alpha=RMS_ALPHAS[k], eps=eps),
+        lambda opt: (opt.square_avgs[0].copy(),),
+        lambda t, lr, eps, k: {"lr": lr, "alpha": RMS_ALPHAS[k], "eps": eps},
+        lambda w, g, s, t, lr, eps, k, expected: _rmsprop_predictions(w, g, s, lr,
+                                                                      RMS_ALPHAS[k], eps),
+        ("state",))
 
 
 # --- Adam ---------------------------------------------------------------------------------
@@ -201,66 +242,82 @@ def adam_variant(w, g, m, v, t, lr, b1, b2, eps, *, correct: str = "both", t_shi
 
 
 ADAM_MISTAKES = [
-    ({"correct": "none"}, "no bias correction: divide m by (1 - beta1**t) and v by "
-                          "(1 - beta2**t) before the step (the averages start at zero, so "
-                          "they are too small at first)"),
-    ({"correct": "m"}, "you bias-corrected m but not v: divide v by (1 - beta2**t) too"),
-    ({"correct": "v"}, "you bias-corrected v but not m: divide m by (1 - beta1**t) too"),
-    ({"t_shift": 1}, "your bias correction is one step ahead: t already starts at 1 here, "
-                     "so use beta1**t and beta2**t, not beta**(t + 1)"),
-    ({"eps_inside": True}, "you added eps inside the square root, sqrt(v_hat + eps): torch "
-                           "adds it outside, sqrt(v_hat) + eps"),
-    ({"eps_before_correction": True}, "you added eps before the bias correction, "
-                                      "(sqrt(v) + eps) / sqrt(1 - beta2**t): add it after, "
-                                      "sqrt(v_hat) + eps"),
-    ({"swap": True}, "beta and 1 - beta are swapped: m = beta1 * m + (1 - beta1) * g, and "
-                     "likewise for v (beta is the weight of the old average)"),
-    ({"square_m": True}, "you squared the wrong thing: v averages the squared gradients g**2, "
-                         "not m**2"),
-    ({"return_hat": True}, "you returned the bias-corrected m_hat and v_hat as the state: "
-                           "return the raw averages m and v (the next step corrects them "
-                           "again)"),
-    ({"sign": 1.0}, "your step moves uphill: w - lr * m_hat / (sqrt(v_hat) + eps)"),
+    ({"correct": "none"}, Mistake(
+        "no_correction", "the averages are not bias-corrected",
+        "Divide m by (1 - beta1**t) and v by (1 - beta2**t) before the step (the averages "
+        "start at zero, so they are too small at first).")),
+    ({"correct": "m"}, Mistake("no_v_correction", "v is not bias-corrected",
+                               "Divide v by (1 - beta2**t) too.")),
+    ({"correct": "v"}, Mistake("no_m_correction", "m is not bias-corrected",
+                               "Divide m by (1 - beta1**t) too.")),
+    ({"t_shift": 1}, Mistake("t_ahead", "the bias correction is one step ahead",
+                             "t already starts at 1 here, so use beta1**t and beta2**t, not "
+                             "beta**(t + 1).")),
+    ({"eps_inside": True}, Mistake("eps_inside", "eps is added inside the square root",
+                                   "torch adds it outside: sqrt(v_hat) + eps.")),
+    ({"eps_before_correction": True}, Mistake(
+        "eps_before_correction", "eps is added before the bias correction",
+        "(sqrt(v) + eps) / sqrt(1 - beta2**t) scales eps too: add it after, "
+        "sqrt(v_hat) + eps.")),
+    ({"swap": True}, Mistake(
+        "swap", "the averages give the new gradient the weight of the old average",
+        "beta and 1 - beta are swapped: m = beta1 * m + (1 - beta1) * g, and likewise for v "
+        "(beta is the weight of the old average).")),
+    ({"square_m": True}, Mistake("square_m", "v averages the square of m, not of the gradient",
+                                 "v averages the squared gradients g**2, not m**2.")),
+    ({"return_hat": True}, Mistake(
+        "return_hat", "the returned state is bias-corrected",
+        "Return the raw averages m and v, not m_hat and v_hat (the next step corrects them "
+        "again).")),
+    ({"sign": 1.0}, Mistake("uphill", "the step moves uphill",
+                            "w - lr * m_hat / (sqrt(v_hat) + eps).")),
 ]
+MISTAKES["adam_step"] = catalog(
+    *(m for _, m in ADAM_MISTAKES),
+    Mistake("not_updated", "the returned m and v are the old ones",
+            "Return the updated averages."),
+    T_FROM_ZERO,
+)
+ADAM_BETAS = [(0.9, 0.999), (0.8, 0.99), (0.9, 0.999), (0.5, 0.9)]
+
+
+def _call_adam(task, func, args, t, text, may_modify):
+    """Call an Adam step; a division by zero (or NaN) at t = 1 is named for what it is."""
+    try:
+        raw = call(task, func, args, may_modify=may_modify)
+    except StudentCodeError as error:
+        if t == 1 and "ZeroDivisionError" in error.message:
+            # the runner's generic hint speaks of t = 0, which does not apply here
+            lines = [line for line in error.message.splitlines()
+                     if not line.startswith("Something divides by zero")]
+            raise T_FROM_ZERO.fail(task, "\n    " + "\n    ".join(lines)) from None
+        raise
+    if t == 1 and isinstance(raw, tuple | list) and len(raw) == 3 and all(
+            isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in raw) and not all(
+            np.all(np.isfinite(x)) for x in raw):
+        raise T_FROM_ZERO.fail(task, f"\n    your result holds NaN or inf\n    {text}")
+    return raw
+
+
+def _adam_predictions(w, g, m, v, t, lr, eps, k, expected):
+    b1, b2 = ADAM_BETAS[k]
+    with np.errstate(all="ignore"):
+        out = {mistake.key: adam_variant(w, g, m, v, t, lr, b1, b2, eps, **options)
+               for options, mistake in ADAM_MISTAKES}
+    out["not_updated"] = (expected[0], m, v)
+    return out
 
 
 @task_check("adam_step")
 def check_adam_step(adam_step) -> int:
     """Check ``adam_step(w, g, m, v, t, lr, beta1, beta2, eps)`` step by step against
-    ``sgdlab.optim.Adam`` (torch's rule), with ``t = 1, 2, ...`` and zero ``m``, ``v``."""
-    task = "adam_step"
-    names = ("new_w", "new_m", "new_v")
-    betas = [(0.9, 0.999), (0.8, 0.99), (0.9, 0.999), (0.5, 0.9)]
-    cases = 0
-    for (lr, eps, w0, grads), (b1, b2) in zip(_sequences(803), betas, strict=True):
-        p = np.array(w0, dtype=float)
-        opt = Adam([p], lr=lr, betas=(b1, b2), eps=eps)
-        w, m, v = w0, np.zeros(w0.size), np.zeros(w0.size)
-        for t, g in enumerate(grads, start=1):
-            args = {"w": w, "g": g, "m": m, "v": v, "t": t, "lr": lr, "beta1": b1,
-                    "beta2": b2, "eps": eps}
-            text = call_text(task, args)
-            try:
-                raw = call(task, adam_step, args)
-            except StudentCodeError as error:
-                if t == 1 and "ZeroDivisionError" in error.message:
-                    raise CheckFailed(task, f"{T_FROM_ZERO}\n{error.message}") from None
-                raise
-            if t == 1 and isinstance(raw, tuple | list) and len(raw) == 3 and all(
-                    isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in raw) and not all(
-                    np.all(np.isfinite(x)) for x in raw):
-                raise CheckFailed(task, f"{T_FROM_ZERO} (your result holds NaN or inf)"
-                                        f"\n    {text}")
-            got = _expect_tuple(task, raw, w0.size, names, text)
-            opt.step([g])
-            expected = (p.copy(), opt.exp_avgs[0].copy(), opt.exp_avg_sqs[0].copy())
-            wf, gf = np.asarray(w, dtype=float), np.asarray(g, dtype=float)
-            with np.errstate(all="ignore"):
-                wrongs = [(adam_variant(wf, gf, m, v, t, lr, b1, b2, eps, **kw), why)
-                          for kw, why in ADAM_MISTAKES]
-            wrongs += [((expected[0], m, v), "you returned the old m and v: return the "
-                                             "updated averages")]
-            _judge(task, text, names, got, expected, wrongs)
-            w, m, v = expected
-            cases += 1
-    return cases
+    ``sgdlab.optim.Adam`` (torch's rule), with ``t = 1, 2, ...`` and zero ``m``, ``v``.
+    The function may update ``m`` and ``v`` in place and return them (as torch does); it
+    must not change ``w`` or ``g``."""
+    return _adaptive(
+        "adam_step", adam_step, ("new_w", "new_m", "new_v"), ("m", "v"), _sequences(803),
+        lambda p, lr, eps, k: Adam([p], lr=lr, betas=ADAM_BETAS[k], eps=eps),
+        lambda opt: (opt.exp_avgs[0].copy(), opt.exp_avg_sqs[0].copy()),
+        lambda t, lr, eps, k: {"t": t, "lr": lr, "beta1": ADAM_BETAS[k][0],
+                               "beta2": ADAM_BETAS[k][1], "eps": eps},
+        _adam_predictions, ("m", "v"))
