@@ -80,7 +80,7 @@ def _as_paths(paths) -> dict[str, np.ndarray]:
     return out
 
 
-def path_animation(problem, paths, *, ax=None, max_frames: int = 40,
+def path_animation(problem, paths, *, ax=None, max_frames: int = 30,
                    interval: int = 100, trail: bool = True, xlim=None, ylim=None,
                    levels: int = 20, title: str | None = None) -> FuncAnimation:
     """A ``FuncAnimation`` of optimizer paths moving over the contours of ``problem``.
@@ -92,7 +92,8 @@ def path_animation(problem, paths, *, ax=None, max_frames: int = 40,
         paths: a :class:`History` recorded with ``record_params=True``, an array of
             shape (steps, 2), a list of them, or a dict label -> path. Paths may have
             different lengths: a short one stays at its last point.
-        ax: the axes to draw on (default: a new figure of its own).
+        ax: the axes to draw on (default: a new figure of its own, without tick labels,
+            which are most of the cost of drawing each frame).
         max_frames: the frame cap, >= 2.
         interval: milliseconds between frames, >= 1.
         trail: draw the path travelled so far behind each marker.
@@ -105,9 +106,13 @@ def path_animation(problem, paths, *, ax=None, max_frames: int = 40,
     max_frames = check.integer("max_frames", max_frames, low=2)
     interval = check.integer("interval", interval, low=1)
     pts = _as_paths(paths)
-    if ax is None:
+    own_axes = ax is None
+    if own_axes:
         _, ax = plt.subplots(figsize=(4.8, 4.2), dpi=72)
     plots.contour(problem, ax=ax, xlim=xlim, ylim=ylim, levels=levels)
+    if own_axes:  # tick labels are most of the cost of drawing a frame
+        ax.set_xticks([])
+        ax.set_yticks([])
     steps = frame_steps(max(len(p) for p in pts.values()), max_frames)
     markers, trails = [], []
     for label, p in pts.items():
@@ -136,7 +141,7 @@ def path_animation(problem, paths, *, ax=None, max_frames: int = 40,
     return anim
 
 
-def animate_paths(problem, paths, *, ax=None, max_frames: int = 40, interval: int = 100,
+def animate_paths(problem, paths, *, ax=None, max_frames: int = 30, interval: int = 100,
                   trail: bool = True, xlim=None, ylim=None, levels: int = 20,
                   title: str | None = None) -> str:
     """The HTML (``to_jshtml()``) of :func:`path_animation`; arguments as there.
