@@ -22,7 +22,7 @@ _spec.loader.exec_module(gen)
 
 NAMES = ["01_gradient_descent", "02_stochastic_gradient_descent", "03_minibatch_sgd",
          "04_momentum", "05_pytorch", "06_scikit_learn", "07_learning_rate_schedules",
-         "08_adaptive_methods"]
+         "08_adaptive_methods", "09_beyond_convex"]
 SOLUTIONS = [ROOT / "exercises" / "solutions" / f"{name}.ipynb" for name in NAMES]
 STUDENTS = [ROOT / "exercises" / f"{name}.ipynb" for name in NAMES]
 
