@@ -337,7 +337,7 @@ def _replace_process(cmd: list[str]) -> int:
     if os.name == "posix":
         os.execv(cmd[0], cmd)
     try:
-        return subprocess.call(cmd, cwd=ROOT)
+        return subprocess.call(cmd)  # in the current folder, set by the caller
     except KeyboardInterrupt:
         return 130
 
