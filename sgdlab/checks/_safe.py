@@ -1,0 +1,160 @@
+"""References the checks take at import, and a guard against learner code that patches
+libraries.
+
+A learner's function runs inside the check's own process, so it can reassign
+``np.allclose``, ``sgdlab.train.run`` or ``torch.Tensor.backward``. Two defences:
+
+* **Safe references.** The names below are bound when ``sgdlab.checks`` is imported; a
+  check that compares with ``_safe.allclose`` instead of ``np.allclose`` gets the real
+  function even if a notebook cell patched numpy before the check ran.
+* **The module guard.** :class:`ModuleGuard` records the attributes of the modules (and a
+  few classes) a check relies on before the learner's function runs and, afterwards, puts
+  back every attribute the function replaced or deleted and names it, so that a patch
+  cannot change this check's verdict or any later one.
+
+Neither defends against code that ran before ``sgdlab.checks`` was imported or that uses
+``ctypes``: a grade that must be trusted is computed in a fresh process.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any
+
+import numpy as _np
+
+# --- numpy, bound at import ------------------------------------------------------------
+allclose = _np.allclose
+isclose = _np.isclose
+array_equal = _np.array_equal
+array = _np.array
+asarray = _np.asarray
+isfinite = _np.isfinite
+iscomplexobj = _np.iscomplexobj
+issubdtype = _np.issubdtype
+all = _np.all  # noqa: A001 - the numpy function, on purpose
+any = _np.any  # noqa: A001
+abs = _np.abs  # noqa: A001
+max = _np.max  # noqa: A001
+argmax = _np.argmax
+prod = _np.prod
+zeros = _np.zeros
+sqrt = _np.sqrt
+eigvalsh = _np.linalg.eigvalsh
+default_rng = _np.random.default_rng
+printoptions = _np.printoptions
+array2string = _np.array2string
+errstate = _np.errstate
+
+#: The names above, with the numpy object each must still be (see :func:`patched_numpy`).
+NUMPY_NAMES = {name: getattr(_np, name) for name in (
+    "allclose", "isclose", "array_equal", "array", "asarray", "isfinite", "iscomplexobj",
+    "issubdtype", "all", "any", "abs", "max", "argmax", "prod", "zeros", "sqrt",
+    "printoptions", "array2string", "errstate")}
+
+
+def patched_numpy() -> list[str]:
+    """Names of :data:`NUMPY_NAMES` that numpy no longer holds (a cell replaced them);
+    each is put back."""
+    changed = []
+    for name, original in NUMPY_NAMES.items():
+        if getattr(_np, name, None) is not original:
+            setattr(_np, name, original)
+            changed.append(f"numpy.{name}")
+    if _np.linalg.eigvalsh is not eigvalsh:
+        _np.linalg.eigvalsh = eigvalsh
+        changed.append("numpy.linalg.eigvalsh")
+    return changed
+
+
+# --- the module guard ------------------------------------------------------------------
+#: Modules whose attributes the guard watches, when they are imported; every ``sgdlab``
+#: module is watched too.
+WATCHED_MODULES = (
+    "builtins", "math", "copy",
+    "numpy", "numpy.linalg", "numpy.random", "numpy.testing",
+    "torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data",
+    "torch.autograd", "torch.nn.init",
+    "sklearn", "sklearn.linear_model", "sklearn.metrics",
+)
+
+#: Classes whose attributes the guard watches (``module:qualified name``); every class
+#: defined in an ``sgdlab`` module is watched too.
+WATCHED_CLASSES = (
+    "torch:Tensor", "torch.nn:Module", "torch.nn:Linear", "torch.nn:MSELoss",
+    "torch.nn:BCEWithLogitsLoss", "torch.optim:Optimizer", "torch.optim:SGD",
+    "torch.utils.data:DataLoader", "torch.utils.data:TensorDataset",
+    "sklearn.linear_model:SGDRegressor",
+)
+
+
+def _watched() -> list[tuple[str, Any]]:
+    """(name, namespace object) for every watched module and class now imported."""
+    found: list[tuple[str, Any]] = []
+    for name in WATCHED_MODULES:
+        module = sys.modules.get(name)
+        if isinstance(module, ModuleType):
+            found.append((name, module))
+    for name, module in list(sys.modules.items()):
+        if (name == "sgdlab" or name.startswith("sgdlab.")) and isinstance(module, ModuleType):
+            found.append((name, module))
+            for attr, value in list(vars(module).items()):
+                if isinstance(value, type) and value.__module__ == name:
+                    found.append((f"{name}.{attr}", value))
+    for spec in WATCHED_CLASSES:
+        module_name, _, cls_name = spec.partition(":")
+        cls = getattr(sys.modules.get(module_name), cls_name, None)
+        if isinstance(cls, type):
+            found.append((f"{module_name}.{cls_name}", cls))
+    return found
+
+
+def _is_dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+class ModuleGuard:
+    """Remembers the watched attributes now; :meth:`restore` puts back what changed.
+
+    Only names that existed at the snapshot count: an attribute that a library adds
+    later (a lazily imported submodule) is not a patch. Dunder names (``__doc__``,
+    ``__warningregistry__``, ...) and ``builtins._`` (the last result in a REPL) are
+    ignored. In third-party modules only functions, classes and modules count, since a
+    library may reassign its own flags and caches as it runs; in ``sgdlab`` every
+    attribute counts.
+    """
+
+    def __init__(self) -> None:
+        self._spaces = []
+        for name, space in _watched():
+            values = dict(vars(space))
+            self._spaces.append((name, space, values, tuple(map(id, values.values()))))
+
+    def restore(self) -> list[str]:
+        """Put back every watched attribute that was replaced or deleted since the
+        snapshot; return their dotted names (empty when nothing was touched)."""
+        changed: list[str] = []
+        for name, space, values, ids in self._spaces:
+            current = vars(space)
+            if len(current) == len(values) and tuple(map(id, current.values())) == ids:
+                continue  # the common case: nothing touched
+            ours = name.startswith("sgdlab") or isinstance(space, type) and (
+                space.__module__.startswith("sgdlab"))
+            for attr, original in values.items():
+                if _is_dunder(attr) or (name == "builtins" and attr == "_"):
+                    continue
+                now = current.get(attr, _MISSING)
+                if now is original:
+                    continue
+                if not ours and not callable(original) and not isinstance(original, ModuleType):
+                    continue
+                try:
+                    setattr(space, attr, original)
+                except (AttributeError, TypeError):
+                    continue
+                changed.append(f"{name}.{attr}")
+        return changed
+
+
+_MISSING = object()
