@@ -263,6 +263,17 @@ class _Call:
             if not _STOPPING:
                 _monitoring_on(False)
 
+    def running_python(self) -> bool:
+        """True if the worker is executing Python bytecode (its position moves), False
+        if it sits in one call into compiled code."""
+        def position():
+            frame = sys._current_frames().get(self.thread.ident)
+            return (id(frame), frame.f_lasti) if frame is not None else None
+
+        first = position()
+        time.sleep(0.02)
+        return self.thread.is_alive() and position() != first
+
     def learner_line(self) -> traceback.FrameSummary | None:
         """The learner's innermost line the worker is running now (None if none)."""
         frame = sys._current_frames().get(self.thread.ident)
@@ -291,6 +302,7 @@ class _Overtime(Exception):
     def __init__(self, elapsed: float, frame, stopped: bool):
         super().__init__(elapsed)
         self.elapsed, self.frame, self.stopped = elapsed, frame, stopped
+        self.catching = False  # still running Python: it keeps catching the stop
 
 
 def _run(func: Callable, args: tuple, seconds: float) -> _Call:
@@ -319,7 +331,9 @@ def _run(func: Callable, args: tuple, seconds: float) -> _Call:
         stopped = run.finished()
         if stopped and isinstance(run.error, _Deadline):
             frame = _where(run.error)[0] or frame
-        raise _Overtime(time.monotonic() - start, frame, stopped)
+        over = _Overtime(time.monotonic() - start, frame, stopped)
+        over.catching = not stopped and run.running_python()
+        raise over
     return run
 
 
@@ -448,6 +462,15 @@ def _timed_out(task: str, state: _CheckState, over: _Overtime) -> TimedOut:
     limit = _time_limit_text(budget)
     where = f"\nIt was running {_quote(over.frame)}" if over.frame is not None else ""
     calls = f"{budget.calls} call{'s' if budget.calls != 1 else ''}"
+    if over.catching:
+        return TimedOut(task, (
+            f"your function was still running when this check's time limit of {limit} was "
+            "up, and it keeps catching the exception that stops it"
+            f"\nThe check gave up on it after {over.elapsed:.2f} s ({calls}, "
+            f"{budget.used:.2f} s in all).{where}\nA bare `except:` (or `except "
+            "BaseException:`) inside a loop catches everything, including the stop: catch "
+            "only the errors you expect, e.g. `except ValueError:`. Restart the kernel to "
+            "stop it for good."))
     if not over.stopped:
         return TimedOut(task, (
             f"your function was still running when this check's time limit of {limit} was "
