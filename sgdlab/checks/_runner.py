@@ -596,8 +596,10 @@ def call(task: str, func: Callable, args: dict[str, Any], *,
                 advice = (f"compute a new array (`{name} = {name} - ...`, or "
                           f"`{name} = {name}.copy()` first) instead of `{name} -= ...` or "
                           f"`{name}[i] = ...`.")
-            raise CheckFailed(task, f"your function changed its argument `{name}` in place"
-                                    f"\nIt was {fmt(before)}, afterwards {fmt(after)}. Leave "
+            if graded():
+                raise CheckFailed(task, f"your function changed its argument `{name}` in place")
+            raise CheckFailed(task, f"your function changed its argument `{name}` in place "
+                                    f"(it was {fmt(before)}, afterwards {fmt(after)}). Leave "
                                     f"the caller's arrays alone: {advice}")
     return result
 
