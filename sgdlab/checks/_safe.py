@@ -89,8 +89,19 @@ WATCHED_CLASSES = (
 )
 
 
+_cache: dict[str, Any] = {"modules": -1, "found": []}
+
+
 def _watched() -> list[tuple[str, Any]]:
-    """(name, namespace object) for every watched module and class now imported."""
+    """(name, namespace object) for every watched module and class now imported (found
+    again only when modules were imported since the last call)."""
+    if _cache["modules"] != len(sys.modules):
+        _cache["found"] = _find_watched()
+        _cache["modules"] = len(sys.modules)
+    return _cache["found"]
+
+
+def _find_watched() -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     for name in WATCHED_MODULES:
         module = sys.modules.get(name)
