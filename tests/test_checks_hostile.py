@@ -58,9 +58,6 @@ def test_a_bare_except_retry_loop_cannot_swallow_the_stop(short_budget):
     assert _wait_until_stopped()
 
 
-@pytest.mark.skipif(sys.version_info < (3, 12), reason=(
-    "needs sys.monitoring (3.12+): on 3.11 a retry inside an except handler can keep "
-    "catching the stop, and the check then says so instead of hanging"))
 def test_nested_handlers_and_a_retry_in_the_handler_are_stopped_too(short_budget):
     def gd_step(w, g, lr):
         while True:

@@ -14,9 +14,8 @@ def mode(monkeypatch):
     def set_mode(value):
         monkeypatch.setenv("SGDLAB_FEEDBACK", value)
 
-    monkeypatch.setattr(_feedback, "_graded_seen", False)
+    monkeypatch.setitem(_feedback._seen, "graded", False)
     yield set_mode
-    _feedback._graded_seen = False
 
 
 def uphill(w, g, lr):
@@ -25,7 +24,7 @@ def uphill(w, g, lr):
 
 def test_self_study_is_the_default_and_shows_the_detail(monkeypatch):
     monkeypatch.delenv("SGDLAB_FEEDBACK", raising=False)
-    monkeypatch.setattr(_feedback, "_graded_seen", False)
+    monkeypatch.setitem(_feedback._seen, "graded", False)
     assert _feedback.feedback_mode() == "self-study"
     with pytest.raises(CheckFailed) as info:
         ex01.check_gd_step(uphill)

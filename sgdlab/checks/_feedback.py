@@ -30,7 +30,7 @@ from sgdlab.checks import _safe
 MODE_VARIABLE = "SGDLAB_FEEDBACK"
 MODES = ("self-study", "graded")
 
-_graded_seen = False
+_seen = {"graded": False}  # mutated, never reassigned (see the module guard)
 
 
 def feedback_mode() -> str:
@@ -41,14 +41,13 @@ def feedback_mode() -> str:
         ValueError: the variable holds something else (a typo must not silently give
             away the answers).
     """
-    global _graded_seen
     value = os.environ.get(MODE_VARIABLE, "").strip().lower() or "self-study"
     if value not in MODES:
         raise ValueError(f"the environment variable {MODE_VARIABLE} must be 'self-study' or "
                          f"'graded', got {value!r}")
     if value == "graded":
-        _graded_seen = True
-    return "graded" if _graded_seen else "self-study"
+        _seen["graded"] = True
+    return "graded" if _seen["graded"] else "self-study"
 
 
 def graded() -> bool:

@@ -141,7 +141,8 @@ _ARMED: set[int] = set()  # 3.11: workers whose trace function is in place
 _STOP_LOCK = threading.Lock()
 _EXEMPT = {os.path.abspath(__file__), os.path.abspath(threading.__file__)}
 _MONITORING = getattr(sys, "monitoring", None)  # Python 3.12+
-_MONITOR_TOOL: int | None = None
+_MONITOR = {"tool": None}  # the sys.monitoring tool id, once registered (a dict, not a
+# reassigned global: the module guard treats a reassigned sgdlab attribute as a patch)
 _SET_ASYNC_EXC = ctypes.pythonapi.PyThreadState_SetAsyncExc
 _SET_ASYNC_EXC.argtypes = (ctypes.c_ulong, ctypes.py_object)
 _SET_ASYNC_EXC.restype = ctypes.c_int
@@ -152,34 +153,35 @@ def _fire(ident: int) -> int:
     return _SET_ASYNC_EXC(ident, _Deadline)
 
 
-def _must_stop(filename: str) -> bool:
+def _must_stop(filename: str, get_ident=threading.get_ident, abspath=os.path.abspath,
+               stopping=_STOPPING, exempt=_EXEMPT) -> bool:
     """True in a worker being stopped, running code other than this module's and the
-    threading module's (those must finish handing the outcome back)."""
-    return threading.get_ident() in _STOPPING and os.path.abspath(filename) not in _EXEMPT
+    threading module's (those must finish handing the outcome back). The defaults keep
+    it working while the interpreter shuts down."""
+    return get_ident() in stopping and abspath(filename) not in exempt
 
 
 def _monitor_line(code, line):  # sys.monitoring LINE callback (3.12+)
-    if _must_stop(code.co_filename):
+    if _STOPPING and _must_stop(code.co_filename):
         raise _Deadline()
 
 
 def _monitoring_on(on: bool) -> None:
     """Switch sys.monitoring's LINE events on or off (3.12+)."""
-    global _MONITOR_TOOL
     if _MONITORING is None:
         return
-    if _MONITOR_TOOL is None:
+    if _MONITOR["tool"] is None:
         for tool in (4, 3, 2, 1, 0, 5):
             try:
                 _MONITORING.use_tool_id(tool, "sgdlab.checks time limit")
             except ValueError:  # taken by a debugger, coverage, a profiler
                 continue
             _MONITORING.register_callback(tool, _MONITORING.events.LINE, _monitor_line)
-            _MONITOR_TOOL = tool
+            _MONITOR["tool"] = tool
             break
         else:
             return
-    _MONITORING.set_events(_MONITOR_TOOL, _MONITORING.events.LINE if on else 0)
+    _MONITORING.set_events(_MONITOR["tool"], _MONITORING.events.LINE if on else 0)
 
 
 def _trace_line(frame, event, arg):  # Python 3.11: a trace function in the worker
@@ -253,8 +255,10 @@ class _Call:
     def _watch(self) -> None:
         ident, pause = self.thread.ident, 0.002
         while self.thread.is_alive():
-            if _MONITORING is None and ident not in _ARMED:
-                _fire(ident)  # 3.11: until its trace function is in place
+            if _MONITORING is None:
+                # 3.11: the trace function is unset each time it raises, so keep firing;
+                # a retry loop spends most of its checks outside its try blocks now
+                _fire(ident)
             self.thread.join(pause)
             pause = min(pause * 1.5, 0.05)
         with _STOP_LOCK:
@@ -389,7 +393,13 @@ class _CappedOutput(io.TextIOBase):
 
     def flush(self) -> None:
         if self.target is not None:
-            self.target.flush()
+            try:
+                self.target.flush()
+            except (ValueError, OSError):  # the real stream was closed meanwhile
+                pass
+
+    def close(self) -> None:  # never close the real stream
+        self.target = None
 
 
 def _time_limit_text(budget: _Budget) -> str:
