@@ -169,6 +169,25 @@ def test_off_the_main_thread_the_learners_loop_is_stopped_too(short_budget):
     assert len(iterations) == count  # the loop is not running on in the background
 
 
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="sends a real SIGINT (POSIX)")
+def test_the_stop_button_stops_the_learners_loop_and_interrupts_the_check(short_budget,
+                                                                          monkeypatch):
+    monkeypatch.setattr(_runner, "TIMEOUT_SECONDS", 30.0)  # the user is faster
+    main = threading.main_thread().ident
+
+    def press_stop():  # what Jupyter's Stop button does: SIGINT to the kernel
+        signal.pthread_kill(main, signal.SIGINT)
+
+    def gd_step(w, g, lr):
+        threading.Timer(0.1, press_stop).start()
+        while True:
+            busy()
+
+    with pytest.raises(KeyboardInterrupt):
+        ex01.check_gd_step(gd_step)
+    assert _wait_until_stopped()
+
+
 def test_endless_printing_is_capped_and_the_cut_is_counted(short_budget, capsys):
     def gd_step(w, g, lr):
         while True:

@@ -1,10 +1,15 @@
 """Running the learner's function safely: copies in, a time limit, friendly errors out.
 
-:func:`call` hands the learner's function copies of the array arguments, stops it
-after :data:`TIMEOUT_SECONDS`, turns ``NotImplementedError`` into "not attempted yet",
-quotes the learner's own line when their code raises, and reports an argument that
-the function changed in place. :func:`task_check` wraps a check so that a failure
-reaches the learner as one readable ``AssertionError`` and a success as one line.
+:func:`call` hands the learner's function copies of the array arguments and runs it in
+a worker thread under the check's time budget (:data:`TIMEOUT_SECONDS` for all calls of
+one check together; a watchdog stops it without any signal, so this works on every OS
+and off the main thread). While it runs, its printed output is capped
+(:data:`OUTPUT_LIMIT`), and afterwards every library attribute it replaced is put back
+and reported (:mod:`sgdlab.checks._safe`). ``NotImplementedError`` becomes "not
+attempted yet", other exceptions (``SystemExit`` and ``KeyboardInterrupt`` too) quote
+the learner's own line, and an argument changed in place is reported.
+:func:`task_check` wraps a check so that a failure reaches the learner as one readable
+``AssertionError`` and a success as one line.
 """
 
 from __future__ import annotations

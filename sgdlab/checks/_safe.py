@@ -38,6 +38,7 @@ any = _np.any  # noqa: A001
 abs = _np.abs  # noqa: A001
 max = _np.max  # noqa: A001
 argmax = _np.argmax
+unique = _np.unique
 prod = _np.prod
 zeros = _np.zeros
 sqrt = _np.sqrt
@@ -50,7 +51,7 @@ errstate = _np.errstate
 #: The names above, with the numpy object each must still be (see :func:`patched_numpy`).
 NUMPY_NAMES = {name: getattr(_np, name) for name in (
     "allclose", "isclose", "array_equal", "array", "asarray", "isfinite", "iscomplexobj",
-    "issubdtype", "all", "any", "abs", "max", "argmax", "prod", "zeros", "sqrt",
+    "issubdtype", "all", "any", "abs", "max", "argmax", "unique", "prod", "zeros", "sqrt",
     "printoptions", "array2string", "errstate")}
 
 
