@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 import sgdlab.train
-from sgdlab.checks import CheckFailed, StudentCodeError, TimedOut, _runner, _safe, ex01
+from sgdlab.checks import (
+    CheckFailed,
+    StudentCodeError,
+    TimedOut,
+    _runner,
+    _safe,
+    ex01,
+    ex02,
+)
 
 
 @pytest.fixture
@@ -270,6 +278,26 @@ def test_numpy_patched_before_the_check_ran_is_reported_and_restored():
         np.allclose = original
     assert restored is original
     ex01.check_gd_step(good)
+
+
+def test_sgdlab_patched_before_the_check_ran_is_reported_and_restored():
+    from sgdlab.losses import LeastSquares
+
+    def per_example_gradients(w, X, y):
+        return LeastSquares(X, y).per_example_grads(w) * 2  # wrong: factor 2
+
+    original = LeastSquares.per_example_grads
+    try:  # a notebook cell makes the reference agree with the wrong answer
+        LeastSquares.per_example_grads = lambda self, w: original(self, w) * 2
+        with pytest.raises(CheckFailed, match="had been replaced before this check ran"):
+            ex02.check_per_example_gradients(per_example_gradients)
+    finally:
+        restored = LeastSquares.per_example_grads
+        LeastSquares.per_example_grads = original
+    assert restored is original
+    with pytest.raises(CheckFailed) as info:  # now judged against the real reference
+        ex02.check_per_example_gradients(per_example_gradients)
+    assert "replaced" not in str(info.value)
 
 
 def test_the_safe_references_are_numpys_own():

@@ -646,12 +646,12 @@ def task_check(task: str) -> Callable:
                                             f"\nCall it as {check.__name__}({task}); got "
                                             f"{fmt(func)} (drop the parentheses after "
                                             "the name: pass the function, not its result)")
-                patched = _safe.patched_numpy()
+                patched = _safe.pristine()
                 if patched:
                     raise CheckFailed(task, (
-                        "numpy functions that the checks use had been replaced before "
-                        "this check ran; the check put them back and does not count this "
-                        f"run\nReplaced: {', '.join(patched)}. Run the check again."))
+                        "functions that the checks use had been replaced before this check "
+                        "ran; the check put them back and does not count this run"
+                        f"\nReplaced: {', '.join(patched)}. Run the check again."))
                 state = _current.state = _CheckState()
                 try:
                     cases = body(func, *args, **kwargs)

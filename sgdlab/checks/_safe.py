@@ -137,11 +137,20 @@ class ModuleGuard:
     attribute counts.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, functions_only: bool = False) -> None:
+        self.functions_only = functions_only
         self._spaces = []
+        self._known: set[int] = set()
+        self.add_new()
+
+    def add_new(self) -> None:
+        """Also watch the modules and classes imported since the snapshot, as they are
+        now."""
         for name, space in _watched():
-            values = dict(vars(space))
-            self._spaces.append((name, space, values, tuple(map(id, values.values()))))
+            if id(space) not in self._known:
+                self._known.add(id(space))
+                values = dict(vars(space))
+                self._spaces.append((name, space, values, tuple(map(id, values.values()))))
 
     def restore(self) -> list[str]:
         """Put back every watched attribute that was replaced or deleted since the
@@ -159,7 +168,8 @@ class ModuleGuard:
                 now = current.get(attr, _MISSING)
                 if now is original:
                     continue
-                if not ours and not callable(original) and not isinstance(original, ModuleType):
+                if ((not ours or self.functions_only) and not callable(original)
+                        and not isinstance(original, ModuleType)):
                     continue
                 try:
                     setattr(space, attr, original)
@@ -170,3 +180,18 @@ class ModuleGuard:
 
 
 _MISSING = object()
+
+
+#: The functions and classes of numpy and ``sgdlab`` as they were when ``sgdlab.checks``
+#: was imported (and of modules imported later, as they were when a check first ran):
+#: a check starts by putting back any a notebook cell replaced (see :func:`pristine`).
+_PRISTINE = ModuleGuard(functions_only=True)
+
+
+def pristine() -> list[str]:
+    """Put back the watched functions and classes that code outside a check replaced
+    since ``sgdlab.checks`` was imported; return their dotted names."""
+    changed = patched_numpy() + [name for name in _PRISTINE.restore()
+                                 if name.removeprefix("numpy.") not in NUMPY_NAMES]
+    _PRISTINE.add_new()
+    return sorted(set(changed))
