@@ -100,6 +100,17 @@ def test_a_long_call_into_compiled_code_is_reported_for_what_it_is(short_budget)
     assert _wait_until_stopped()
 
 
+def test_time_sleep_in_the_learners_code_is_reported_as_compiled_code(short_budget):
+    def gd_step(w, g, lr):
+        time.sleep(1.0)
+        return w - lr * g
+
+    with pytest.raises(TimedOut, match="inside one long call into compiled code") as info:
+        ex01.check_gd_step(gd_step)
+    assert "time.sleep(1.0)" in str(info.value)
+    assert _wait_until_stopped()  # once the sleep returns, the stop lands
+
+
 def test_the_budget_is_for_the_whole_check_not_per_call(short_budget):
     calls = []
 
