@@ -21,6 +21,7 @@ import functools
 import inspect
 import io
 import os
+import queue
 import site
 import sys
 import sysconfig
@@ -225,30 +226,33 @@ class _Deadline(BaseException):
 
 
 class _Call:
-    """One run of the learner's function in a worker thread."""
+    """One call of the learner's function, run by a :class:`_Worker`."""
 
     def __init__(self, func: Callable, args: tuple):
         self.func, self.args = func, args
         self.result: Any = None
         self.error: BaseException | None = None
         self.returned = False
+        self.stopping = False
+        self.done = threading.Event()
         self.context = contextvars.copy_context()  # numpy's errstate lives in a contextvar
-        self.thread = threading.Thread(target=self._target, name="sgdlab-check-call",
-                                       daemon=True)
+        self.thread: threading.Thread | None = None
 
-    def _target(self) -> None:
+    def execute(self) -> None:
         try:
             self.result = self.context.run(self.func, *self.args)
             self.returned = True
         except BaseException as exc:  # handed to the caller
             self.error = exc
+        self.done.set()
 
     def finished(self) -> bool:
-        return not self.thread.is_alive()
+        return self.done.is_set() or not self.thread.is_alive()
 
     def stop(self) -> None:
         """Tell the worker to stop, and keep telling it, from a watchdog thread, until it
         has ended (also after the check has returned)."""
+        self.stopping = True  # its worker is not used again
         if self.finished():
             return
         with _STOP_LOCK:
@@ -259,12 +263,12 @@ class _Call:
 
     def _watch(self) -> None:
         ident, pause = self.thread.ident, 0.002
-        while self.thread.is_alive():
+        while not self.finished():
             if _MONITORING is None:
                 # 3.11: the trace function is unset each time it raises, so keep firing;
                 # a retry loop spends most of its checks outside its try blocks now
                 _fire(ident)
-            self.thread.join(pause)
+            self.done.wait(pause)
             pause = min(pause * 1.5, 0.05)
         with _STOP_LOCK:
             _STOPPING.discard(ident)
@@ -305,6 +309,38 @@ def _excepthook(args) -> None:
 threading.excepthook = _excepthook
 
 
+class _Worker:
+    """A thread that runs the learner's calls of one check, one after the other (starting
+    a thread per call would cost more than most calls)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.retired = False
+        self.thread = threading.Thread(target=self._loop, name="sgdlab-check-call",
+                                       daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            job.execute()
+            if job.stopping:  # it was told to stop: this thread may still be traced
+                return
+
+    def usable(self) -> bool:
+        return not self.retired and self.thread.is_alive()
+
+    def submit(self, job: _Call) -> None:
+        job.thread = self.thread
+        self.jobs.put(job)
+
+    def close(self) -> None:
+        self.retired = True
+        self.jobs.put(None)
+
+
 class _Overtime(Exception):
     """The learner's call outlived its time; carries what the message needs."""
 
@@ -314,9 +350,9 @@ class _Overtime(Exception):
         self.catching = False  # still running Python: it keeps catching the stop
 
 
-def _run(func: Callable, args: tuple, seconds: float) -> _Call:
-    """Call ``func(*args)`` in a worker thread; the finished call holds ``result`` or
-    ``error``. A KeyboardInterrupt while waiting (the Stop button) stops the worker and
+def _run(func: Callable, args: tuple, seconds: float, worker: _Worker) -> _Call:
+    """Call ``func(*args)`` in ``worker``; the finished call holds ``result`` or
+    ``error``. A KeyboardInterrupt while waiting (the Stop button) stops the call and
     propagates.
 
     Raises:
@@ -327,16 +363,18 @@ def _run(func: Callable, args: tuple, seconds: float) -> _Call:
     """
     run = _Call(func, args)
     start = time.monotonic()
-    run.thread.start()
+    worker.submit(run)
     try:
-        run.thread.join(max(seconds, 0.0))
+        run.done.wait(max(seconds, 0.0))
     except BaseException:  # the learner pressed Stop (KeyboardInterrupt): stop the worker
+        worker.retired = True
         run.stop()
         raise
     if not run.finished():
+        worker.retired = True
         frame = run.learner_line()
         run.stop()
-        run.thread.join(GRACE_SECONDS)
+        run.done.wait(GRACE_SECONDS)
         stopped = run.finished()
         if stopped and isinstance(run.error, _Deadline):
             frame = _where(run.error)[0] or frame
@@ -349,7 +387,11 @@ def _run(func: Callable, args: tuple, seconds: float) -> _Call:
 def run_limited(func: Callable, args: tuple, seconds: float) -> Any:
     """Call ``func(*args)`` with a time limit; return its result or raise its error
     (``_Overtime`` when it ran longer than ``seconds``)."""
-    run = _run(func, args, seconds)
+    worker = _Worker()
+    try:
+        run = _run(func, args, seconds, worker)
+    finally:
+        worker.close()
     if run.error is not None:
         error, run.error = run.error, None
         raise error
@@ -454,6 +496,16 @@ class _CheckState:
         self.budget = _Budget(TIMEOUT_SECONDS)
         self.output = _CappedOutput(sys.stdout, 0 if graded() else OUTPUT_LIMIT)
         self.guard = _safe.ModuleGuard()
+        self._worker: _Worker | None = None
+
+    def worker(self) -> _Worker:
+        if self._worker is None or not self._worker.usable():
+            self._worker = _Worker()
+        return self._worker
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
 
     def note_cut_output(self) -> None:
         if self.output.cut and not graded():
@@ -462,9 +514,10 @@ class _CheckState:
             self.output.total = self.output.limit  # say it once
 
 
-def _state() -> _CheckState:
+def _state() -> tuple[_CheckState, bool]:
+    """The running check's state, or a new one for a call outside a check (True)."""
     state = getattr(_current, "state", None)
-    return state if state is not None else _CheckState()
+    return (state, False) if state is not None else (_CheckState(), True)
 
 
 def _ignore_switch_interval(interval: float) -> None:
@@ -561,7 +614,7 @@ def call(task: str, func: Callable, args: dict[str, Any], *,
             message quotes the learner's line.
         TimedOut: the check's calls ran longer than its budget.
     """
-    state = _state()
+    state, own_state = _state()
     names = list(args)
     passed = [_copy_arg(v) for v in args.values()]
     saved = sys.stdout, sys.stderr, sys.getswitchinterval(), sys.setswitchinterval
@@ -574,10 +627,12 @@ def call(task: str, func: Callable, args: dict[str, Any], *,
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             # overflow in a wrong answer shows up as NaN/inf in the result, reported there
             warnings.simplefilter("ignore", RuntimeWarning)
-            run = _run(func, tuple(passed), state.budget.left())
+            run = _run(func, tuple(passed), state.budget.left(), state.worker())
     except _Overtime as over:
         outcome = over
     finally:
+        if own_state:
+            state.close()
         sys.stdout, sys.stderr = saved[0], saved[1]
         sys.setswitchinterval = saved[3]
         sys.setswitchinterval(saved[2])
@@ -656,6 +711,7 @@ def task_check(task: str) -> Callable:
                 try:
                     cases = body(func, *args, **kwargs)
                 finally:
+                    state.close()
                     state.note_cut_output()
             except CheckFailed as failure:
                 raise failure.with_traceback(None) from None
