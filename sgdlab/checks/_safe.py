@@ -137,8 +137,10 @@ class ModuleGuard:
     attribute counts.
     """
 
-    def __init__(self, *, functions_only: bool = False) -> None:
+    def __init__(self, *, functions_only: bool = False,
+                 only: tuple[str, ...] | None = None) -> None:
         self.functions_only = functions_only
+        self.only = only  # name prefixes to watch (None: all of WATCHED_*)
         self._spaces = []
         self._known: set[int] = set()
         self.add_new()
@@ -147,6 +149,8 @@ class ModuleGuard:
         """Also watch the modules and classes imported since the snapshot, as they are
         now."""
         for name, space in _watched():
+            if self.only is not None and not name.startswith(self.only):
+                continue
             if id(space) not in self._known:
                 self._known.add(id(space))
                 values = dict(vars(space))
@@ -154,15 +158,22 @@ class ModuleGuard:
 
     def restore(self) -> list[str]:
         """Put back every watched attribute that was replaced or deleted since the
-        snapshot; return their dotted names (empty when nothing was touched)."""
+        snapshot; return their dotted names (empty when nothing was touched).
+
+        torch wraps some of its own functions as it runs (importing ``torch._dynamo``
+        wraps ``torch.manual_seed``; the first optimizer of a class wraps its ``step``):
+        in torch and scikit-learn a new value whose ``__wrapped__`` chain leads to the
+        old one is taken as the library's own doing and kept.
+        """
         changed: list[str] = []
-        for name, space, values, ids in self._spaces:
+        for index, (name, space, values, ids) in enumerate(self._spaces):
             current = vars(space)
             if len(current) == len(values) and tuple(map(id, current.values())) == ids:
                 continue  # the common case: nothing touched
             ours = name.startswith("sgdlab") or isinstance(space, type) and (
                 space.__module__.startswith("sgdlab"))
-            for attr, original in values.items():
+            strict = ours or name.startswith(("numpy", "builtins", "math", "copy"))
+            for attr, original in list(values.items()):
                 if _is_dunder(attr) or (name == "builtins" and attr == "_"):
                     continue
                 now = current.get(attr, _MISSING)
@@ -171,21 +182,37 @@ class ModuleGuard:
                 if ((not ours or self.functions_only) and not callable(original)
                         and not isinstance(original, ModuleType)):
                     continue
+                if not strict and _wraps(now, original):
+                    values[attr] = now  # the library wrapped its own function
+                    continue
                 try:
                     setattr(space, attr, original)
                 except (AttributeError, TypeError):
                     continue
                 changed.append(f"{name}.{attr}")
+            self._spaces[index] = (name, space, values, tuple(map(id, values.values())))
         return changed
+
+
+def _wraps(value: Any, original: Any) -> bool:
+    """True if ``value`` is ``original`` behind one or more ``functools.wraps`` layers."""
+    for _ in range(10):
+        value = getattr(value, "__wrapped__", None)
+        if value is None:
+            return False
+        if value is original:
+            return True
+    return False
 
 
 _MISSING = object()
 
 
-#: The functions and classes of numpy and ``sgdlab`` as they were when ``sgdlab.checks``
-#: was imported (and of modules imported later, as they were when a check first ran):
-#: a check starts by putting back any a notebook cell replaced (see :func:`pristine`).
-_PRISTINE = ModuleGuard(functions_only=True)
+#: The functions and classes of numpy and ``sgdlab`` (not torch's, which change as torch
+#: runs) as they were when ``sgdlab.checks`` was imported, and of modules imported later
+#: as they were when a check first ran: a check starts by putting back any that a
+#: notebook cell replaced (see :func:`pristine`).
+_PRISTINE = ModuleGuard(functions_only=True, only=("numpy", "sgdlab"))
 
 
 def pristine() -> list[str]:
