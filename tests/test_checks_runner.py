@@ -1,5 +1,6 @@
 """The machinery behind every exercise check: not attempted, the learner's line in an
-error, the time limit (signal and thread), arguments changed in place, named types."""
+error, the time limit, arguments changed in place, named types (hostile learner code is
+in test_checks_hostile.py)."""
 
 import signal
 import threading
@@ -90,15 +91,17 @@ def test_a_function_that_never_returns_is_stopped(monkeypatch):
         while True:
             w = w + 0
 
-    with pytest.raises(TimedOut, match=r"stopped after 0.05 s") as info:
+    with pytest.raises(TimedOut, match=r"stopped: its calls took longer than this check's "
+                                       r"time limit of 0.05 s") as info:
         ex01.check_gd_step(gd_step)
     assert "It was running line" in str(info.value) and "in gd_step" in str(info.value)
+    # no signal is used: the learner's timers and handlers are left alone
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler,
                                                None)
 
 
-def test_off_the_main_thread_the_time_limit_falls_back_to_a_thread(monkeypatch):
+def test_off_the_main_thread_the_time_limit_still_works(monkeypatch):
     monkeypatch.setattr(_runner, "TIMEOUT_SECONDS", 0.05)
     stop = threading.Event()
     outcome = {}
@@ -111,7 +114,10 @@ def test_off_the_main_thread_the_time_limit_falls_back_to_a_thread(monkeypatch):
         return w - lr * g
 
     def worker():
-        for name, func in (("slow", gd_step), ("good", good)):
+        for name, func, budget in (("slow", gd_step, 0.05), ("good", good, 5.0)):
+            # (a generous budget for the good one: on 3.12+ line monitoring stays on, and
+            # slows every thread, until the slow call returns from its C-level wait)
+            _runner.TIMEOUT_SECONDS = budget
             try:
                 ex01.check_gd_step(func)
                 outcome[name] = "passed"
@@ -158,7 +164,7 @@ def test_success_prints_one_line(capsys):
 
 
 def test_passing_the_result_instead_of_the_function_is_explained():
-    with pytest.raises(CheckFailed, match=r"needs your function itself.*drop the parentheses"):
+    with pytest.raises(CheckFailed, match=r"(?s)needs your function itself.*drop the parentheses"):
         ex01.check_gd_step(np.zeros(2))
 
 

@@ -3,15 +3,56 @@
 Every failure is an ``AssertionError`` (so nbgrader, otter-grader and pytest count it as
 a failed test) whose message says what went wrong and, where it can, why. In Jupyter
 the message replaces the traceback: the check's own frames would only be noise.
+
+Two feedback modes, chosen by the instructor with the environment variable
+``SGDLAB_FEEDBACK``:
+
+* ``self-study`` (the default): the whole message, with the call that exposed the
+  mistake, what the function returned, what was expected and the likely fix.
+* ``graded``: only the message's FIRST line, which by contract states the property that
+  failed ("the update is not an average over the batch") and gives no expected numbers
+  and no code. Once a process has seen ``graded`` it stays graded, so code under test
+  cannot switch the mode back by changing the environment.
 """
 
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from sgdlab.checks import _safe
+
+#: The environment variable that selects the feedback mode, and its allowed values.
+MODE_VARIABLE = "SGDLAB_FEEDBACK"
+MODES = ("self-study", "graded")
+
+_seen = {"graded": False}  # mutated, never reassigned (see the module guard)
+
+
+def feedback_mode() -> str:
+    """``"graded"`` or ``"self-study"``, from ``SGDLAB_FEEDBACK`` (read at every call, so
+    that ``%env SGDLAB_FEEDBACK=graded`` in a notebook takes effect at once).
+
+    Raises:
+        ValueError: the variable holds something else (a typo must not silently give
+            away the answers).
+    """
+    value = os.environ.get(MODE_VARIABLE, "").strip().lower() or "self-study"
+    if value not in MODES:
+        raise ValueError(f"the environment variable {MODE_VARIABLE} must be 'self-study' or "
+                         f"'graded', got {value!r}")
+    if value == "graded":
+        _seen["graded"] = True
+    return "graded" if _seen["graded"] else "self-study"
+
+
+def graded() -> bool:
+    """True in graded mode (see :func:`feedback_mode`)."""
+    return feedback_mode() == "graded"
 
 
 class CheckFailed(AssertionError):
@@ -19,11 +60,16 @@ class CheckFailed(AssertionError):
 
     Args:
         task: the name of the exercise function, e.g. ``"gd_step"``.
-        message: what is wrong and the likely cause, in plain English.
+        message: what is wrong, in plain English. Its first line states the property
+            that failed, without expected numbers or code; later lines give the detail
+            (the call, returned and expected values, the likely fix). In graded mode only
+            the first line is kept.
     """
 
     def __init__(self, task: str, message: str):
         self.task = task
+        if graded():
+            message = message.splitlines()[0] if message else message
         self.message = message
         super().__init__(f"{task}: {message}")
 
@@ -146,7 +192,7 @@ def _expect_array(task: str, value: Any, shape: tuple[int, ...], *, what: str,
     if not (np.issubdtype(value.dtype, np.number) and not np.issubdtype(value.dtype, np.bool_)):
         raise CheckFailed(task, f"{what} must hold numbers; got dtype {value.dtype}")
     out = value.astype(float)
-    if finite and not np.all(np.isfinite(out)):
+    if finite and not _safe.all(_safe.isfinite(out)):
         raise CheckFailed(task, f"{what} contains NaN or inf: {fmt(out)}")
     return out
 
@@ -190,8 +236,8 @@ def _expect_number(task: str, value: Any, *, what: str) -> float:
 
 def close(a, b, *, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
     """True when ``a`` and ``b`` have the same shape and agree to the tolerances."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+    a, b = _safe.asarray(a, dtype=float), _safe.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(_safe.allclose(a, b, rtol=rtol, atol=atol))
 
 
 def mismatch(task: str, call: str, got: Any, expected: Any, *,
@@ -208,13 +254,13 @@ def mismatch(task: str, call: str, got: Any, expected: Any, *,
     details = f"\n    {call}\n    returned  {fmt(got)}\n    expected  {fmt(expected)}"
     g, e = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
     if g.shape == e.shape and g.ndim >= 1 and g.size > 12:
-        bad = ~np.isclose(g, e, rtol=rtol, atol=atol)
+        bad = ~_safe.isclose(g, e, rtol=rtol, atol=atol)
         first = int(np.argmax(bad.reshape(len(g), -1).any(axis=1)))
         label = "row" if g.ndim > 1 else "entry"
         details += (f"\n    first difference at {label} {first}: returned {fmt(g[first])}, "
                     f"expected {fmt(e[first])}")
-    if g.shape == e.shape and g.size and np.all(np.isfinite(g)):
-        details += f"\n    largest difference {np.max(np.abs(g - e)):.3g}"
+    if g.shape == e.shape and g.size and _safe.all(_safe.isfinite(g)):
+        details += f"\n    largest difference {_safe.max(_safe.abs(g - e)):.3g}"
     for wrong, diagnosis in wrongs:
         if wrong is not None and close(got, wrong, rtol=rtol, atol=atol):
             raise CheckFailed(task, diagnosis + details)
