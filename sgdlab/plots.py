@@ -101,19 +101,24 @@ def running_mean(values, window: int) -> np.ndarray:
 
 
 def rounding_floor(optimum: float | None, values) -> float:
-    """The smallest loss gap worth drawing on a log axis: 100 machine epsilons times the
-    size of the loss (``|optimum|``, or the largest finite ``|value|`` when the optimum is
-    0 or not given). A loss is rounded to about one epsilon of its size, so smaller gaps
-    (zeros and negatives included) are rounding, not progress."""
+    """The smallest loss gap worth drawing on a log axis.
+
+    A loss near its minimum ``optimum`` is rounded to about one machine epsilon of
+    ``|optimum|``, so ``loss - optimum`` below ``100 eps |optimum|`` (zeros and negatives
+    included) is rounding, not progress: that is the floor. Without an optimum (or with
+    0) nothing cancels, and the floor is the smallest positive value of ``values`` (an
+    exact 0 is drawn there).
+    """
+    if optimum:
+        return float(100 * np.finfo(float).eps * abs(optimum))
     values = np.asarray(values, dtype=float)
-    finite = np.abs(values[np.isfinite(values)])
-    scale = abs(optimum) if optimum else float(np.max(finite, initial=0.0))
-    return float(100 * np.finfo(float).eps * scale) if scale > 0 else 1e-300
+    positive = values[np.isfinite(values) & (values > 0)]
+    return float(positive.min()) if positive.size else 1.0
 
 
 def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
                optimum: float | None = None, log: bool = True, window: int = 1,
-               floor: float | None = None):
+               floor: float | None = None, colors: Mapping[str, str] | None = None):
     """Loss against steps, epochs, samples seen or seconds, one line per run.
 
     Args:
@@ -127,6 +132,7 @@ def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
         window: above 1, draw each run's raw values faintly and their trailing running
             mean over ``window`` points on top (per-step SGD losses are noisy).
         floor: the lowest gap drawn on a log axis; default :func:`rounding_floor`.
+        colors: optional colour per label.
     """
     ax = ax or plt.gca()
     check.choice("which", which, ("full", "minibatch"))
@@ -153,15 +159,16 @@ def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
     for label, h, xs, values in curves:
         if use_log:
             values = np.maximum(values, floor)
+        color = (colors or {}).get(label)
         if h.diverged:
             label = f"{label or 'run'} (diverged)"
         if window > 1:
-            (raw,) = ax.plot(xs, values, linewidth=0.6, alpha=0.3)
+            (raw,) = ax.plot(xs, values, color=color, linewidth=0.6, alpha=0.3)
             smooth = running_mean(values, window)
             (line,) = ax.plot(xs, smooth, color=raw.get_color(), linewidth=1.6,
                               label=f"{label} (mean of last {window})" if label else None)
         else:
-            (line,) = ax.plot(xs, values, label=label, linewidth=1.3)
+            (line,) = ax.plot(xs, values, color=color, label=label, linewidth=1.3)
         if h.diverged and len(values):
             ax.plot(xs[-1], values[-1], "x", color=line.get_color(), markersize=10,
                     markeredgewidth=2)
@@ -169,7 +176,7 @@ def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
         ax.set_yscale("log")
         if clipped:
             ax.axhline(floor, color="0.5", linestyle=":", linewidth=1,
-                       label=f"rounding floor {floor:.0e} (gaps at or below it)")
+                       label=f"floor {floor:.0e}: gaps at or below it")
     names = {"step": "step", "epoch": "epoch", "samples": "samples seen", "time": "seconds"}
     ax.set_xlabel(names[x])
     ylabel = "loss" if optimum is None else "loss - minimum"

@@ -46,7 +46,19 @@ def test_gaps_at_or_below_zero_stay_on_a_log_axis_at_the_floor():
     assert np.all(drawn >= floor) and np.all(drawn > 0)
     np.testing.assert_array_equal(drawn[gaps > floor], gaps[gaps > floor])
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any("rounding floor" in text for text in labels), labels
+    assert any(text.startswith("floor") for text in labels), labels
+    plt.close(fig)
+
+
+def test_exact_zero_gaps_with_optimum_zero_sit_at_the_smallest_positive_gap():
+    q = Quadratic(1)
+    h = run(q, [1.0, 1.0], lr=1.0, steps=3)   # one step at lr = 1/L lands on the minimum
+    assert h.full_loss[-1] == 0.0
+    fig, ax = plt.subplots()
+    plots.loss_curve(h, ax=ax, optimum=0.0)
+    assert ax.get_yscale() == "log"
+    drawn = ax.get_lines()[0].get_ydata()
+    assert drawn.min() == h.full_loss[h.full_loss > 0].min()
     plt.close(fig)
 
 
