@@ -222,10 +222,10 @@ def adaptive_reason(h: History, name: str) -> str:
     if loss[-1] <= 1e-8 * loss[0]:
         return "converged"
     tail = loss[3 * len(loss) // 4:]
-    if tail[-1] < 0.5 * tail[0]:
-        return "still going down: too slow at this lr (a larger lr helps)"
     if np.mean(np.diff(tail) > 0) > 0.2:
         return "stalled, bouncing: the steps are too large to settle (a smaller lr helps)"
+    if tail[-1] < 0.99 * tail[0]:
+        return "still going down: too slow at this lr (a larger lr helps)"
     if name == "Adagrad":
         return "stalled: its steps shrank as the squared gradients piled up"
     return "stalled: the steps became too small to make progress"
