@@ -89,15 +89,19 @@ def test_reading_time_counts_words_and_code_lines():
 
 def test_optional_sections_count_in_full_time_only():
     one = " ".join(["w"] * (build_nav.WORDS_PER_MINUTE - 2))   # 1 minute with a 2-word heading
+    def words(k):
+        return " ".join(["w"] * (build_nav.WORDS_PER_MINUTE - k))
+
     nb = _nb(("markdown", "## Core\n" + one),
-             ("markdown", "## Deeper (optional)\n" + " ".join(["w"] * (build_nav.WORDS_PER_MINUTE - 3))),
+             ("markdown", "## Deeper (optional)\n" + words(3)),
              ("code", "\n".join(["x = 1"] * build_nav.CODE_LINES_PER_MINUTE)),   # inside it
-             ("markdown", "### A subsection\n" + " ".join(["w"] * (build_nav.WORDS_PER_MINUTE - 3))),
-             ("markdown", "## Back to core\n" + " ".join(["w"] * (build_nav.WORDS_PER_MINUTE - 4))),
+             ("markdown", "### A subsection\n" + words(3)),
+             ("markdown", "## Back to core\n" + words(4)),
              ("markdown", "## Not optional (optional) here, optional\n" + one))
     full, core = build_nav.reading_minutes(nb)
     assert full == pytest.approx(6.0, abs=0.05)
-    assert core == pytest.approx(3.0, abs=0.05), "the optional section and its subsection are left out"
+    assert core == pytest.approx(3.0, abs=0.05), \
+        "the optional section and its subsection are left out"
 
 
 def test_duration_format():
@@ -110,7 +114,7 @@ def test_duration_format():
 def test_reading_times_are_shown_where_they_are_computed():
     entries = build_nav.course()
     index = "\n".join(markdown(ROOT / "notebooks" / build_nav.START))
-    for i, e in enumerate(entries):
+    for e in entries:
         full, core = e.minutes
         assert 0 < core <= full
         if e.path.name == build_nav.START:

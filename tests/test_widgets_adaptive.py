@@ -202,7 +202,8 @@ def test_bad_arguments_name_themselves(kwargs, name):
 def test_reasons_match_the_runs():
     """adaptive_reason on hand-made histories of each kind, and on real runs at both
     ends of the lr slider: at the smallest rate every method is too slow (still going
-    down, or its steps too small to make progress); at the largest plain SGD and momentum diverge."""
+    down, or its steps too small to make progress); at the largest plain SGD and
+    momentum diverge."""
     from types import SimpleNamespace
 
     from sgdlab.widgets.adaptive import adaptive_reason

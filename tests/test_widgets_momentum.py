@@ -244,9 +244,9 @@ def test_bad_arguments_name_themselves(kwargs, name):
 
 def test_verdict_names_the_true_reason(explorer):
     """At both ends of both sliders, and on a coarse grid in between: wherever a run is
-    not there yet and the verdict blames small steps, a 5 % larger lr ends lower; large steps, a 5 % smaller
-    lr ends lower; the momentum's oscillation, the offset along the flat or steep
-    direction really changes sign again and again."""
+    not there yet and the verdict blames small steps, a 5 % larger lr ends lower; large
+    steps, a 5 % smaller lr ends lower; the momentum's oscillation, the offset along
+    the flat or steep direction really changes sign again and again."""
     lr_s, m_s = explorer.controls["lr"], explorer.controls["momentum"]
     q = explorer.problem
     ev, vecs = np.linalg.eigh(q.hessian(np.zeros(2)))
