@@ -178,7 +178,8 @@ def bottom_text(entries: list[Entry], i: int) -> str:
         nxt = entries[i + 1]
         lines.append(f"**Next:** [{nxt.title} →]({nxt.path.name})")
     else:
-        lines.append(f"**That is the end of the course.** Back to the [start]({START}) for the index.")
+        lines.append(f"**That is the end of the course.** Back to the [start]({START}) "
+                     "for the index.")
     return "\n".join(lines)
 
 
