@@ -7,12 +7,21 @@ and bottom of every other notebook (previous, next, start page, exercises).
 
 Generated cells carry the cell tag ``nav`` (and an id starting ``nav-``); everything
 else in a notebook is left alone. A notebook's title is its first ``# `` heading.
+
+Each notebook's first generated cell (and the index) also states its reading time,
+estimated from its text and code (:func:`reading_minutes`): prose at
+``WORDS_PER_MINUTE`` words a minute, code at ``CODE_LINES_PER_MINUTE`` lines a minute
+(reading a line, running its cell and looking at what it prints or draws); the cells
+run in seconds, which is negligible. A section whose Markdown heading ends with
+" (optional)" (down to the next heading of the same or a higher level) counts towards
+the full time but not towards the core time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +31,21 @@ NOTEBOOKS = ROOT / "notebooks"
 EXERCISES = ROOT / "exercises"
 START = "00_start_here.ipynb"
 INDEX_MARK = "<!-- course index -->"
+WORDS_PER_MINUTE = 150        # technical prose with formulas, read carefully
+CODE_LINES_PER_MINUTE = 4     # read, run, look at the output
+OPTIONAL = " (optional)"
+HEADING = re.compile(r"^(#{1,6}) (.*?)\s*$")
 
 
 @dataclass
 class Entry:
     path: Path
     title: str
+
+    @property
+    def minutes(self) -> tuple[float, float]:
+        """(full, core) reading time in minutes."""
+        return reading_minutes(load(self.path))
 
     @property
     def exercise(self) -> Path | None:
@@ -56,6 +74,57 @@ def title_of(nb: dict, path: Path) -> str:
     raise SystemExit(f"{path}: no '# Title' heading in a markdown cell")
 
 
+def reading_minutes(nb: dict) -> tuple[float, float]:
+    """Estimated (full, core) reading time of a notebook in minutes.
+
+    Markdown counts its words (a formula's pieces count like words), code its non-blank
+    lines; generated navigation cells are skipped. The core time leaves out every
+    section whose heading ends with " (optional)", up to the next heading of the same
+    or a higher level.
+    """
+    full = core = 0.0
+    optional_level = None
+    for cell in nb["cells"]:
+        if is_nav(cell):
+            continue
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            for line in text.splitlines():
+                m = HEADING.match(line)
+                if not m:
+                    continue
+                level = len(m.group(1))
+                if optional_level is not None and level <= optional_level:
+                    optional_level = None
+                if optional_level is None and m.group(2).endswith(OPTIONAL.strip()) \
+                        and m.group(2).endswith(OPTIONAL):
+                    optional_level = level
+                break  # a cell belongs to the section its first heading opens
+            minutes = len(text.split()) / WORDS_PER_MINUTE
+        elif cell["cell_type"] == "code":
+            lines = sum(1 for line in text.splitlines() if line.strip())
+            minutes = lines / CODE_LINES_PER_MINUTE
+        else:
+            continue
+        full += minutes
+        if optional_level is None:
+            core += minutes
+    return full, core
+
+
+def duration(minutes: float) -> str:
+    """Minutes, rounded to 5, as "40 min" or "1 h 35 min"."""
+    m = max(5, int(5 * round(minutes / 5)))
+    return f"{m} min" if m < 60 else f"{m // 60} h" + (f" {m % 60} min" if m % 60 else "")
+
+
+def time_text(minutes: tuple[float, float]) -> str:
+    full, core = minutes
+    if duration(core) == duration(full):
+        return f"about {duration(full)}"
+    return f"about {duration(full)}; core {duration(core)} without the optional sections"
+
+
 def nav_cell(cell_id: str, text: str) -> dict:
     return {"cell_type": "markdown", "id": cell_id, "metadata": {"tags": ["nav"]},
             "source": text.splitlines(keepends=True)}
@@ -67,12 +136,24 @@ def course() -> list[Entry]:
 
 
 def index_text(entries: list[Entry]) -> str:
-    lines = [INDEX_MARK, "## The course", "", "| notebook | exercises |", "| --- | --- |"]
+    lines = [INDEX_MARK, "## The course", "",
+             "| notebook | reading time: full | core | exercises |",
+             "| --- | --- | --- | --- |"]
+    totals = {"all": [0.0, 0.0], "core path": [0.0, 0.0]}
     for e in entries:
-        if e.path.name == START:
-            continue
+        full, core = e.minutes
+        for key in totals:
+            if key == "all" or e.path.name[:2] <= "05":
+                totals[key][0] += full
+                totals[key][1] += core
+        name = "this page" if e.path.name == START else f"[{e.title}]({e.path.name})"
         ex = f"[exercises](../exercises/{e.exercise.name})" if e.exercise else "—"
-        lines.append(f"| [{e.title}]({e.path.name}) | {ex} |")
+        lines.append(f"| {name} | {duration(full)} | {duration(core)} | {ex} |")
+    lines += ["", f"Reading times are estimates from each notebook's words and code. "
+              f"Notebooks 00 to 05 take {duration(totals['core path'][0])}, or "
+              f"{duration(totals['core path'][1])} if you skip the sections marked "
+              f"*(optional)*; the whole course {duration(totals['all'][0])} "
+              f"({duration(totals['all'][1])} without them), plus the exercises."]
     return "\n".join(lines)
 
 
@@ -82,7 +163,8 @@ def top_text(entries: list[Entry], i: int) -> str:
         parts.append(f"[← {entries[i - 1].title}]({entries[i - 1].path.name})")
     if i + 1 < len(entries):
         parts.append(f"[{entries[i + 1].title} →]({entries[i + 1].path.name})")
-    return "SGD Lab · " + " · ".join(parts)
+    return ("SGD Lab · " + " · ".join(parts)
+            + f"\n\nReading time: {time_text(entries[i].minutes)}.")
 
 
 def bottom_text(entries: list[Entry], i: int) -> str:
@@ -96,7 +178,8 @@ def bottom_text(entries: list[Entry], i: int) -> str:
         nxt = entries[i + 1]
         lines.append(f"**Next:** [{nxt.title} →]({nxt.path.name})")
     else:
-        lines.append(f"**That is the end of the course.** Back to the [start]({START}) for the index.")
+        lines.append(f"**That is the end of the course.** Back to the [start]({START}) "
+                     "for the index.")
     return "\n".join(lines)
 
 

@@ -90,8 +90,35 @@ def path(run, *, ax=None, label: str | None = None, color=None, markersize: floa
     return ax
 
 
+def running_mean(values, window: int) -> np.ndarray:
+    """Trailing running mean of ``values`` (shape (k,)) over ``window`` points; the first
+    ``window - 1`` entries average over the points seen so far. Same shape as ``values``."""
+    window = check.integer("window", window, low=1)
+    values = np.asarray(values, dtype=float)
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
+
+
+def rounding_floor(optimum: float | None, values) -> float:
+    """The smallest loss gap worth drawing on a log axis.
+
+    A loss near its minimum ``optimum`` is rounded to about one machine epsilon of
+    ``|optimum|``, so ``loss - optimum`` below ``100 eps |optimum|`` (zeros and negatives
+    included) is rounding, not progress: that is the floor. Without an optimum (or with
+    0) nothing cancels, and the floor is the smallest positive value of ``values`` (an
+    exact 0 is drawn there).
+    """
+    if optimum:
+        return float(100 * np.finfo(float).eps * abs(optimum))
+    values = np.asarray(values, dtype=float)
+    positive = values[np.isfinite(values) & (values > 0)]
+    return float(positive.min()) if positive.size else 1.0
+
+
 def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
-               optimum: float | None = None, log: bool = True):
+               optimum: float | None = None, log: bool = True, window: int = 1,
+               floor: float | None = None, colors: Mapping[str, str] | None = None):
     """Loss against steps, epochs, samples seen or seconds, one line per run.
 
     Args:
@@ -99,34 +126,61 @@ def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
         x: "step", "epoch", "samples" or "time".
         which: "full" (the all-data loss at its cadence) or "minibatch".
         optimum: subtract this (the minimum loss) to show the gap to the optimum.
-        log: logarithmic y axis (when all plotted values are positive).
+        log: logarithmic y axis. A gap to the optimum that rounding makes zero or
+            negative is drawn at ``floor`` (a dotted line marks it), so the axis stays
+            logarithmic; without ``optimum``, a loss with values <= 0 gets a linear axis.
+        window: above 1, draw each run's raw values faintly and their trailing running
+            mean over ``window`` points on top (per-step SGD losses are noisy).
+        floor: the lowest gap drawn on a log axis; default :func:`rounding_floor`.
+        colors: optional colour per label.
     """
     ax = ax or plt.gca()
     check.choice("which", which, ("full", "minibatch"))
     check.choice("x", x, ("step", "epoch", "samples", "time"))
-    items = runs.items() if isinstance(runs, Mapping) else [(None, runs)]
-    all_positive = True
+    window = check.integer("window", window, low=1)
+    if floor is not None and not (np.isfinite(floor) and floor > 0):
+        raise ValueError(f"floor must be a positive finite number; got {floor!r}")
+    items = list(runs.items() if isinstance(runs, Mapping) else [(None, runs)])
+    curves = []
     for label, h in items:
         if which == "full":
             steps, values = h.full_loss_steps, h.full_loss
         else:
             steps, values = np.arange(h.steps), h.loss
-        values = values - optimum if optimum is not None else values
+        values = values - optimum if optimum is not None else np.asarray(values, dtype=float)
         ok = np.isfinite(values)
-        xs = h.x_axis(x, steps)
+        curves.append((label, h, h.x_axis(x, steps)[ok], values[ok]))
+    every = np.concatenate([c[3] for c in curves]) if curves else np.zeros(0)
+    use_log = log and (optimum is not None or bool(np.all(every > 0)))
+    clipped = False
+    if use_log:
+        floor = rounding_floor(optimum, every) if floor is None else float(floor)
+        clipped = bool(np.any(every < floor))
+    for label, h, xs, values in curves:
+        if use_log:
+            values = np.maximum(values, floor)
+        color = (colors or {}).get(label)
         if h.diverged:
             label = f"{label or 'run'} (diverged)"
-        (line,) = ax.plot(xs[ok], values[ok], label=label, linewidth=1.3)
-        if h.diverged and ok.any():
-            ax.plot(xs[ok][-1], values[ok][-1], "x", color=line.get_color(), markersize=10,
+        if window > 1:
+            (raw,) = ax.plot(xs, values, color=color, linewidth=0.6, alpha=0.3)
+            smooth = running_mean(values, window)
+            (line,) = ax.plot(xs, smooth, color=raw.get_color(), linewidth=1.6,
+                              label=f"{label} (mean of last {window})" if label else None)
+        else:
+            (line,) = ax.plot(xs, values, color=color, label=label, linewidth=1.3)
+        if h.diverged and len(values):
+            ax.plot(xs[-1], values[-1], "x", color=line.get_color(), markersize=10,
                     markeredgewidth=2)
-        all_positive &= bool(np.all(values[ok] > 0))
-    if log and all_positive:
+    if use_log:
         ax.set_yscale("log")
+        if clipped:
+            ax.axhline(floor, color="0.5", linestyle=":", linewidth=1,
+                       label=f"floor {floor:.0e}: gaps at or below it")
     names = {"step": "step", "epoch": "epoch", "samples": "samples seen", "time": "seconds"}
     ax.set_xlabel(names[x])
     ylabel = "loss" if optimum is None else "loss - minimum"
     ax.set_ylabel(ylabel if which == "full" else f"minibatch {ylabel}")
-    if any(label for label, _ in items):
+    if any(label for label, *_ in curves) or clipped:
         ax.legend(fontsize="small")
     return ax

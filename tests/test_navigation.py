@@ -68,3 +68,58 @@ def test_committed_without_outputs(path):
         if cell["cell_type"] == "code":
             assert not cell["outputs"] and cell["execution_count"] is None, (
                 f"{path.name}: strip outputs before committing")
+
+
+def _nb(*cells):
+    """A notebook from (kind, text) pairs."""
+    return {"cells": [{"cell_type": kind, "metadata": {}, "source": [text]}
+                      for kind, text in cells]}
+
+
+def test_reading_time_counts_words_and_code_lines():
+    words = " ".join(["word"] * build_nav.WORDS_PER_MINUTE * 2)       # 2 minutes
+    code = "\n".join(["x = 1"] * build_nav.CODE_LINES_PER_MINUTE * 3)  # 3 minutes
+    nb = _nb(("markdown", words), ("code", code + "\n\n   \n"), ("raw", words))
+    full, core = build_nav.reading_minutes(nb)
+    assert full == pytest.approx(5.0) and core == pytest.approx(5.0)
+    nav = {"cell_type": "markdown", "metadata": {"tags": ["nav"]}, "source": [words]}
+    nb["cells"].append(nav)
+    assert build_nav.reading_minutes(nb) == (full, core), "nav cells are not reading"
+
+
+def test_optional_sections_count_in_full_time_only():
+    one = " ".join(["w"] * (build_nav.WORDS_PER_MINUTE - 2))   # 1 minute with a 2-word heading
+    def words(k):
+        return " ".join(["w"] * (build_nav.WORDS_PER_MINUTE - k))
+
+    nb = _nb(("markdown", "## Core\n" + one),
+             ("markdown", "## Deeper (optional)\n" + words(3)),
+             ("code", "\n".join(["x = 1"] * build_nav.CODE_LINES_PER_MINUTE)),   # inside it
+             ("markdown", "### A subsection\n" + words(3)),
+             ("markdown", "## Back to core\n" + words(4)),
+             ("markdown", "## Not optional (optional) here, optional\n" + one))
+    full, core = build_nav.reading_minutes(nb)
+    assert full == pytest.approx(6.0, abs=0.05)
+    assert core == pytest.approx(3.0, abs=0.05), \
+        "the optional section and its subsection are left out"
+
+
+def test_duration_format():
+    assert build_nav.duration(0.4) == "5 min"
+    assert build_nav.duration(42) == "40 min"
+    assert build_nav.duration(60) == "1 h"
+    assert build_nav.duration(97) == "1 h 35 min"
+
+
+def test_reading_times_are_shown_where_they_are_computed():
+    entries = build_nav.course()
+    index = "\n".join(markdown(ROOT / "notebooks" / build_nav.START))
+    for e in entries:
+        full, core = e.minutes
+        assert 0 < core <= full
+        if e.path.name == build_nav.START:
+            continue
+        top = markdown(e.path)[0]
+        assert f"Reading time: {build_nav.time_text((full, core))}." in top, e.path.name
+        assert f"]({e.path.name}) | {build_nav.duration(full)} | {build_nav.duration(core)} |" \
+            in index, e.path.name

@@ -197,3 +197,35 @@ def test_adaptive_paths_on_the_aligned_quadratic_ignore_the_condition_number():
 def test_bad_arguments_name_themselves(kwargs, name):
     with pytest.raises(ValueError, match=name):
         AdaptiveExplorer(**kwargs)
+
+
+def test_reasons_match_the_runs():
+    """adaptive_reason on hand-made histories of each kind, and on real runs at both
+    ends of the lr slider: at the smallest rate every method is too slow (still going
+    down, or its steps too small to make progress); at the largest plain SGD and
+    momentum diverge."""
+    from types import SimpleNamespace
+
+    from sgdlab.widgets.adaptive import adaptive_reason
+
+    def fake(loss):
+        return SimpleNamespace(full_loss=np.asarray(loss, dtype=float))
+
+    t = np.arange(100)
+    assert adaptive_reason(fake(0.9 ** t), "Adam").startswith("converged") is False
+    assert adaptive_reason(fake(np.r_[1.0, 0.5 ** (t / 2)]), "Adam") == "converged"
+    assert "too slow" in adaptive_reason(fake(1 - t / 200), "SGD")
+    bouncing = 0.5 + 0.1 * (t % 2)
+    assert "bouncing" in adaptive_reason(fake(bouncing), "RMSprop")
+    flat = 0.5 + 1e-3 * np.exp(-t)
+    assert "squared gradients" in adaptive_reason(fake(flat), "Adagrad")
+    assert "too small" in adaptive_reason(fake(flat), "SGD")
+    ex = AdaptiveExplorer()
+    lrs = lr_positions(ex.controls["lr"])
+    ex.set(optimizer="all", problem="quadratic, rotated 45°", lr=float(lrs[0]))
+    entries = ex.status.value.split("&nbsp;|&nbsp;")
+    assert len(entries) == len(OPTIMIZERS)
+    for entry in entries:
+        assert any(k in entry for k in ("too slow at this lr", "too small", "steps shrank")), entry
+    ex.set(lr=float(lrs[-1]))
+    assert "SGD: diverged" in ex.status.value and "momentum: diverged" in ex.status.value

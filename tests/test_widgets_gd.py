@@ -128,3 +128,32 @@ def test_grid_adapts_to_another_problem():
 def test_bad_arguments_name_themselves(kwargs, name):
     with pytest.raises(ValueError, match=name):
         LearningRateExplorer(**kwargs)
+
+
+def test_verdict_names_the_true_reason_at_every_position(explorer):
+    """Both ends: the smallest lr is too small for the flat direction, the largest
+    diverges. In between, wherever the verdict blames steps that are too small, a 5 %
+    larger lr ends lower; wherever it blames steps too large for the steep direction, a
+    5 % smaller one ends lower."""
+    slider = explorer.controls["lr"]
+    values = slider_positions(slider)
+
+    def gap(lr):
+        h = explorer.compute(lr=float(lr))
+        return np.inf if h.diverged else h.full_loss[-1] - explorer.f_star
+
+    seen = set()
+    for i, lr in enumerate(values):
+        slider.value = float(lr)
+        status = explorer.status.value
+        if "too small for the flat direction" in status:
+            seen.add("small")
+            assert gap(1.05 * lr) < gap(lr), lr
+        elif "too large for the steep direction" in status:
+            seen.add("large")
+            assert gap(lr / 1.05) < gap(lr), lr
+        if i == 0:
+            assert "too small for the flat direction" in status
+        if i == len(values) - 1:
+            assert "diverged" in status and "above 2/L" in status
+    assert "small" in seen

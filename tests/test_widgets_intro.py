@@ -34,3 +34,27 @@ def test_parabola_steps_is_the_gd_recursion():
     np.testing.assert_allclose(parabola_steps(0.7), w)
     with pytest.raises(ValueError, match="lr"):
         parabola_steps(0.0)
+
+
+def test_verdict_reasons_match_the_iterates():
+    """At both ends of the slider and in between, the stated reason is what the iterates
+    do: small steps keep w's sign, large ones flip it, too large ones make |w| grow."""
+    explorer = ParabolaExplorer()
+    slider = explorer.controls["lr"]
+    for lr in np.round(np.arange(slider.min, slider.max + 1e-9, slider.step), 1):
+        slider.value = float(lr)
+        status, w = explorer.status.value, explorer.result
+        if "the steps are small" in status:
+            assert np.all(w > 0), lr
+        elif "overshooting it at every step" in status:
+            assert np.all(np.sign(w[1:]) == -np.sign(w[:-1])) and abs(w[-1]) < abs(w[0]), lr
+        elif "too large" in status:
+            assert abs(w[-1]) > abs(w[0]), lr
+        elif "one step" in status:
+            assert w[1] == 0, lr
+        else:
+            assert "bouncing" in status and np.isclose(abs(w[-1]), abs(w[0])), lr
+    slider.value = slider.min
+    assert "the steps are small" in explorer.status.value
+    slider.value = slider.max
+    assert "too large" in explorer.status.value

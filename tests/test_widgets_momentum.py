@@ -240,3 +240,46 @@ def test_heavy_ball_threshold_bad_inputs(kwargs, name):
 def test_bad_arguments_name_themselves(kwargs, name):
     with pytest.raises(ValueError, match=name):
         MomentumExplorer(**kwargs)
+
+
+def test_verdict_names_the_true_reason(explorer):
+    """At both ends of both sliders, and on a coarse grid in between: wherever a run is
+    not there yet and the verdict blames small steps, a 5 % larger lr ends lower; large
+    steps, a 5 % smaller lr ends lower; the momentum's oscillation, the offset along
+    the flat or steep direction really changes sign again and again."""
+    lr_s, m_s = explorer.controls["lr"], explorer.controls["momentum"]
+    q = explorer.problem
+    ev, vecs = np.linalg.eigh(q.hessian(np.zeros(2)))
+
+    def gap(lr, m):
+        h = explorer.compute(lr=float(lr), momentum=float(m)).history
+        return np.inf if h.diverged else h.full_loss[-1] - float(q.loss(explorer.center))
+
+    seen = set()
+    for lr in every_kth(lr_positions(lr_s), 20):
+        for m in every_kth(momentum_positions(m_s), 45):
+            explorer.set(lr=float(lr), momentum=float(m))
+            status, h = explorer.status.value, explorer.result.history
+            if "diverged" in status:
+                seen.add("diverged")
+                assert h.diverged and lr > boundary(m, largest_eigenvalue(q)) * (1 - 1e-9)
+            elif "converged" in status:
+                seen.add("converged")
+            elif "too small" in status:
+                seen.add("small")
+                assert gap(1.05 * lr, m) < gap(lr, m), (lr, m)
+            elif "too large" in status:
+                seen.add("large")
+                assert gap(lr / 1.05, m) < gap(lr, m), (lr, m)
+            else:
+                seen.add("oscillates")
+                assert "oscillates" in status
+                offsets = (h.params - explorer.center) @ vecs
+                flips = max(np.sum(np.diff(np.sign(offsets[:, k])) != 0) for k in (0, 1))
+                assert flips >= 4, (lr, m, flips)
+    explorer.set(lr=10.0 ** lr_s.min, momentum=m_s.min)
+    assert "too small" in explorer.status.value
+    for m in (m_s.min, m_s.max):
+        explorer.set(lr=10.0 ** lr_s.max, momentum=m)
+        assert "diverged" in explorer.status.value
+    assert {"small", "oscillates", "diverged"} <= seen, seen

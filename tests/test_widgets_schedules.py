@@ -119,3 +119,22 @@ def test_bad_arguments():
         ScheduleExplorer(steps=5)
     with pytest.raises(ValueError, match="lr_range"):
         ScheduleExplorer(lr_range=(1.0, 0.1))
+
+
+def test_verdicts_at_both_ends_name_the_reason(explorer):
+    """Smallest base rate: too small, for every schedule and both warm-up ends (the rates
+    add up to too little: checked on the run itself). Largest constant rate: diverged
+    because the steps are too large. And a 'too small' run really ends closer with a
+    ten times larger base rate."""
+    lo, hi = 10.0 ** explorer.controls["lr"].min, 10.0 ** explorer.controls["lr"].max
+    for name in [v for _, v in explorer.controls["schedule"].options]:
+        for warmup in (explorer.controls["warmup"].min, explorer.controls["warmup"].max):
+            explorer.set(schedule=name, lr=lo, warmup=warmup)
+            r = explorer.result
+            assert "the steps are too small" in explorer.status.value, (name, warmup)
+            assert explorer.mu * r.lrs.sum() < np.log(10) / 2
+            bigger = explorer.compute(schedule=name, lr=10 * lo, warmup=warmup)
+            assert bigger.excess[-1] < r.excess[-1], (name, warmup)
+    explorer.set(schedule="constant", lr=hi, warmup=0)
+    assert explorer.result.history.diverged
+    assert "the steps were too large" in explorer.status.value

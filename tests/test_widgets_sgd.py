@@ -137,7 +137,7 @@ def test_constant_lr_shows_noise_ball_and_uphill_steps(explorer):
 
 def test_tiny_lr_reports_no_progress(explorer):
     explorer.set(lr=10.0 ** explorer.controls["lr"].min, decay=0.0, seed=0)
-    assert "still far from the minimum" in explorer.status.value
+    assert "the steps are too small" in explorer.status.value
 
 
 def test_bad_arguments():
@@ -148,3 +148,64 @@ def test_bad_arguments():
         SGDExplorer(LeastSquares(data.X, data.y))
     with pytest.raises(ValueError, match="w0"):
         SGDExplorer(w0=[1.0, 2.0, 3.0])
+
+
+def late_gap_of(ex, h):
+    gap = h.full_loss - ex.loss_star
+    return float(np.mean(gap[len(gap) // 2:]))
+
+
+def test_verdicts_at_both_ends_of_every_control(explorer):
+    """lr at its smallest: too small (whatever the decay and seed); at its largest:
+    diverged; decay and seed at both ends keep those verdicts."""
+    lr = explorer.controls["lr"]
+    for decay in (explorer.controls["decay"].min, explorer.controls["decay"].max):
+        for seed in (explorer.controls["seed"].min, explorer.controls["seed"].max):
+            explorer.set(lr=10.0 ** lr.min, decay=decay, seed=seed)
+            assert "the steps are too small" in explorer.status.value, (decay, seed)
+            explorer.set(lr=10.0 ** lr.max, decay=decay, seed=seed)
+            assert "Diverged" in explorer.status.value, (decay, seed)
+
+
+def test_lr_one_is_too_large_not_too_small(explorer):
+    """The bug of issue 12: at constant lr = 1 the run ends far from the minimum because
+    the steps are too large (a smaller rate ends much closer), not too small."""
+    explorer.set(lr=1.0, decay=0.0, seed=0)
+    status = explorer.status.value
+    assert "too large" in status and "too small" not in status
+    assert late_gap_of(explorer, explorer.compute(lr=0.1, decay=0.0, seed=0)) < \
+        0.1 * late_gap_of(explorer, explorer.result)
+
+
+def test_every_verdict_names_the_true_reason(explorer):
+    """Independent of how the verdict is computed: wherever it says the steps are too
+    small (or the run is still descending), a larger rate ends closer; wherever it says
+    too large, a smaller rate ends closer; wherever it says the run hovers in its noise
+    ball, the last quarter of the run is no better than the third (it has stalled)."""
+    factor = 10 ** explorer.controls["lr"].step
+    seen = set()
+    for decay in (explorer.controls["decay"].min, explorer.controls["decay"].max):
+        for lr in positions(explorer.controls["lr"]):
+            explorer.set(lr=lr, decay=decay, seed=0)
+            status, h = explorer.status.value, explorer.result
+            if h.diverged:
+                continue
+            here = late_gap_of(explorer, h)
+            bigger = explorer.compute(lr=lr * factor, decay=decay, seed=0)
+            smaller = explorer.compute(lr=lr / factor, decay=decay, seed=0)
+            if "too small" in status or "still descending" in status:
+                seen.add("small")
+                assert not bigger.diverged and late_gap_of(explorer, bigger) < here, (lr, decay)
+            elif "too large" in status:
+                seen.add("large")
+                assert late_gap_of(explorer, smaller) < here, (lr, decay)
+            elif "hovers in a noise ball" in status:
+                seen.add("ball")
+                assert decay == 0
+                gap = h.full_loss - explorer.loss_star
+                k = len(gap)
+                assert gap[3 * k // 4:].mean() > 0.5 * gap[k // 2:3 * k // 4].mean(), lr
+            else:
+                seen.add("shrinking")
+                assert "noise ball shrinks" in status and decay > 0
+    assert seen == {"small", "large", "ball", "shrinking"}, seen

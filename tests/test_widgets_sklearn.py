@@ -49,7 +49,7 @@ def check_setting(explorer, previous: bytes) -> bytes:
         values["learning_rate"], values["eta0"], values["alpha"], values["average"])
     assert r.coefs.shape == (r.n_iter, explorer.d) and 1 <= r.n_iter <= explorer.max_iter
     assert ("diverged at epoch" in explorer.status.value) == r.diverged
-    assert ("not converged in max_iter" in explorer.status.value) == (
+    assert ("ran out of epochs" in explorer.status.value) == (
         not r.converged and not r.diverged)
     assert (to_hex(explorer.gap_line.get_color()) == RED) == r.diverged
     if not r.diverged:
@@ -152,7 +152,7 @@ def test_convergence_warning_becomes_status(explorer):
         warnings.simplefilter("error")
         explorer.set(**setting)
     assert explorer.error is None
-    assert "not converged in max_iter=30 epochs" in explorer.status.value
+    assert "max_iter=30 reached" in explorer.status.value
 
 
 def test_learning_rate_panel_is_the_schedule(explorer):

@@ -206,11 +206,29 @@ class AdaptiveExplorer(Explorer):
                 parts.append(flag(f"{opt}: diverged at step {h.diverged_at}", False))
             else:
                 self.blowup_markers[opt].set_data([], [])
-                parts.append(f"{opt}: loss - min {gap[-1]:.1e}")
+                parts.append(flag(f"{opt}: loss - min {gap[-1]:.1e}, "
+                                  + adaptive_reason(h, opt), gap[-1] <= 1e-8 * gap[0]))
         self.ax_loss.set_xlim(0, self.steps[result.problem])
         self.ax_loss.set_title(f"lr = {result.lr:.3g}, β = {result.beta:.2f}, "
                                f"{self.steps[result.problem]} steps", fontsize=10)
         return " &nbsp;|&nbsp; ".join(parts)
+
+
+def adaptive_reason(h: History, name: str) -> str:
+    """Why a run that did not diverge ends where it does (the minimum is 0): converged;
+    still going down (too slow at this lr); or stalled, either bouncing (the loss goes
+    up on many steps: the steps are too large to settle) or with steps that shrank."""
+    loss = h.full_loss[np.isfinite(h.full_loss)]
+    if loss[-1] <= 1e-8 * loss[0]:
+        return "converged"
+    tail = loss[3 * len(loss) // 4:]
+    if np.mean(np.diff(tail) > 0) > 0.2:
+        return "stalled, bouncing: the steps are too large to settle (a smaller lr helps)"
+    if tail[-1] < 0.99 * tail[0]:
+        return "still going down: too slow at this lr (a larger lr helps)"
+    if name == "Adagrad":
+        return "stalled: its steps shrank as the squared gradients piled up"
+    return "stalled: the steps became too small to make progress"
 
 
 def _gap(h: History) -> tuple[np.ndarray, np.ndarray]:

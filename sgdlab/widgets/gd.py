@@ -205,15 +205,37 @@ class LearningRateExplorer(Explorer):
 
         ratio = lr / self.threshold
         side = "above" if ratio > 1 else "below"
+        verdict = gd_verdict(result, lr, self.L, self.mu, gap)
         if result.diverged:
-            verdict = f"diverged: the loss blew up at step {result.diverged_at}"
             self.ax_path.set_title(f"lr = {lr:.3g} = {ratio:.3g} × 2/L: diverged",
                                    color=BAD_COLOR)
         else:
-            rate = theory.gd_rate(lr, self.L, self.mu)
-            verdict = (f"stable: loss - min = {gap[-1]:.2e} after {result.steps} steps "
-                       f"(theory: distance shrinks by {rate:.4f} per step)")
             self.ax_path.set_title(f"lr = {lr:.3g} = {ratio:.3g} × 2/L", color="black")
         return (f"lr = {lr:.3g} = {ratio:.3g} × 2/L ({side} the threshold 2/L = "
-                f"{self.threshold:.3g}) &nbsp; {flag(verdict, not result.diverged)}")
+                f"{self.threshold:.3g}) &nbsp; "
+                f"{flag(verdict, not result.diverged and verdict.startswith('converged'))}")
+
+
+def gd_verdict(result: History, lr: float, L: float, mu: float, gap: np.ndarray) -> str:
+    """The true reason a GD run on a quadratic (curvatures ``mu`` to ``L``) ends where it
+    does. Per step, the offset along curvature ``h`` is multiplied by ``1 - lr h``: the
+    direction with the larger ``|1 - lr h|`` (flat ``mu`` or steep ``L``) sets the pace."""
+    flat, steep = 1 - lr * mu, 1 - lr * L
+    if result.diverged or abs(steep) >= 1:
+        return (f"diverged at step {result.diverged_at}: lr is above 2/L, so every step "
+                f"multiplies the steep direction's offset by 1 - lr·L = {steep:.3g}, "
+                "more than 1 in size" if result.diverged else
+                "not converging: at lr = 2/L the steep direction bounces between two points")
+    rate = max(abs(flat), abs(steep))
+    if abs(steep) > abs(flat):
+        why = (f"the steps are too large for the steep direction, which overshoots and "
+               f"bounces across the valley (1 - lr·L = {steep:.3g} per step)")
+    else:
+        why = (f"the steps are too small for the flat direction, which crawls "
+               f"(1 - lr·mu = {flat:.4f} per step)")
+    if gap[-1] <= 1e-10 * gap[0]:
+        return (f"converged: loss - min = {gap[-1]:.2e} after {result.steps} steps, at "
+                f"{rate:.4f} per step; the pace is set by {why.split(', ')[0][4:]}")
+    return (f"stable but not there yet (loss - min = {gap[-1]:.2e} after {result.steps} "
+            f"steps): {why}")
 

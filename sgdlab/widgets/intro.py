@@ -57,13 +57,25 @@ class ParabolaExplorer(Explorer):
     def draw(self, result: np.ndarray) -> str:
         self.steps_line.set_data(result, result**2 / 2)
         lr = self.controls["lr"].value
-        start, end = abs(result[0]), abs(result[-1])
-        if np.isclose(end, start):
-            verdict, ok = "bouncing between two points forever", False
-        elif end > start:
-            verdict, ok = "moving away from the minimum", False
-        else:
-            verdict, ok = "approaching the minimum", True
+        verdict, ok = intro_verdict(lr)
         self.steps_line.set_color("tab:blue" if ok else "#b00020")
         self.ax.set_title(f"{self.steps} steps with learning rate {lr:.1f}")
         return f"lr = {lr:.1f}: " + flag(verdict, ok)
+
+
+def intro_verdict(lr: float) -> tuple[str, bool]:
+    """Why GD on f(w) = w²/2 behaves as it does: each step multiplies w by 1 - lr."""
+    factor = 1 - lr
+    if np.isclose(lr, 1.0):
+        return "approaching the minimum: it lands on it in one step (1 - lr = 0)", True
+    if np.isclose(abs(factor), 1.0):
+        return "bouncing between two points forever: 1 - lr = -1", False
+    if abs(factor) > 1:
+        return (f"moving away from the minimum: the steps are too large, each one "
+                f"overshoots and multiplies w by 1 - lr = {factor:.1f}"), False
+    if factor < 0:
+        return (f"approaching the minimum, overshooting it at every step: the steps are "
+                f"large (w times {factor:.1f} per step)"), True
+    return (f"approaching the minimum from one side: the steps are small "
+            f"(w times {factor:.1f} per step)"), True
+

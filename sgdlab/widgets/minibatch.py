@@ -85,6 +85,7 @@ class MinibatchExplorer(Explorer):
         self.loss_star = self.problem.loss(self.w_star)
         self.sigma2 = gradient_noise(self.problem.per_example_grads(self.w_star))
         self.lr_limit = gd_stability_threshold(self.problem.hessian_eigenvalues()[-1])
+        self.mu = float(self.problem.hessian_eigenvalues()[0])
         self._references: dict[float, tuple[History, History]] = {}
         self._noise: dict[int, tuple[float, float]] = {}
         options = batch_size_options(n)
@@ -175,6 +176,39 @@ class MinibatchExplorer(Explorer):
                                   va="top", fontsize=9)
         self.animate(self.ax_loss, self.noise_point, self.noise_note)
 
+    def verdict(self, h: History, gd: History, lr: float, noise: float) -> str:
+        """Why a run (not diverged) ends where it does, against GD at the same lr.
+        ``noise`` is the minibatch gradient noise at the minimum; a constant rate stalls
+        at a loss gap of about ``lr * noise / 4`` (notebook 02's noise ball, with the
+        noise of a batch)."""
+        def quarters(run):
+            gap = run.full_loss - self.loss_star
+            k = len(gap)
+            return gap[k // 2:3 * k // 4].mean(), gap[3 * k // 4:].mean()
+
+        third, last = quarters(h)
+        ball = lr * noise / 4
+        start = h.full_loss[0] - self.loss_star
+        pull = self.mu * lr * h.steps
+        if lr > self.lr_limit:
+            return flag("Moving away from the minimum: the steps are too large, even for "
+                        "full-batch GD.", ok=False)
+        if last < 0.5 * third:
+            return flag("Still descending at the end: the steps are too small to get "
+                        "there in this budget (a larger lr helps).", ok=False)
+        if last < 10 * ball:
+            return flag(f"Stalled in the noise ball (about lr·noise/4 = {ball:.1e}): "
+                        "a larger batch or a smaller lr lowers it.", ok=True)
+        if last > 0.1 * start and pull < np.log(10) / 2:
+            return flag(f"Still far from the minimum: the steps are too small (mu·lr·steps "
+                        f"= {pull:.2g}, too little to cross the bowl).", ok=False)
+        if last <= 2 * max(quarters(gd)[1], _FLOOR):
+            return flag("At least as close as GD after the same epochs (smaller batches "
+                        "take more steps per epoch).", ok=True)
+        return flag("Stalled far above the small-lr noise ball: the steps are too large "
+                    "for this batch size and bounce around the minimum (a smaller lr or "
+                    "a larger batch helps).", ok=False)
+
     def _gap(self, h: History) -> np.ndarray:
         """The loss gap of a run, kept between the floor and the cap of the plot."""
         cap = _CAP * max(self.problem.loss(self.w0) - self.loss_star, _FLOOR)
@@ -220,11 +254,15 @@ class MinibatchExplorer(Explorer):
         parts = [f"B = {B} ({steps_per_epoch} step{plural} per epoch), lr = {lr:.3g}."]
         if h.diverged:
             self.banner.set_text(f"B = {B} diverged")
-            parts.append(flag(f"Diverged at step {h.diverged_at}.", ok=False))
+            why = ("the learning rate is too large for any batch size" if lr > self.lr_limit
+                   else f"lr is below 2/L, but the noisy steps of batches of {B} are too "
+                        "large: a smaller lr or a larger batch is stable")
+            parts.append(flag(f"Diverged at step {h.diverged_at}: {why}.", ok=False))
         else:
             self.banner.set_text("")
             gap, gap_gd = (r.full_loss[-1] - self.loss_star for r in (h, result["gd"]))
             parts.append(f"Loss gap after {self.epochs} epochs: {gap:.2e} (GD: {gap_gd:.2e}).")
+            parts.append(self.verdict(h, result["gd"], lr, theory))
         if lr > self.lr_limit:
             parts.append(flag(f"lr is above 2/L = {self.lr_limit:.3g}, where even full-batch "
                               "GD is unstable.", ok=False))

@@ -170,6 +170,39 @@ class ScheduleExplorer(Explorer):
         self.ax_lr.set_title("lr")
         self.ax_loss.set_title("lr")
 
+    def verdict(self, result: ScheduleRun) -> tuple[str, bool]:
+        """The reason a run ends where it does, and whether that is good.
+
+        The pull ``mu * sum of rates`` says how far the steps could shrink the error
+        along the flattest direction without noise (about ``exp(-mu sum)``); the noise
+        level of the last rate, ``lr_T sigma^2 / 4``, says how low a run can settle.
+        """
+        h = result.history
+        if h.diverged:
+            k = min(h.diverged_at or 0, len(result.lrs) - 1)
+            peak = float(result.lrs[:k + 1].max())
+            return (f"the steps were too large: single-example steps blew up at a rate of "
+                    f"up to {peak:.3g}", False)
+        pull = self.mu * float(result.lrs.sum())
+        start, end = float(result.excess[0]), float(result.excess[-1])
+        end_ball = float(result.lrs[-1]) * self.sigma2 / 4
+        if end > 0.1 * start:
+            if pull < np.log(10) / 2:
+                return (f"the steps are too small: the rates add up to mu·Σlr = {pull:.2g}, "
+                        "too little to cross the bowl", False)
+            return ("the steps are too large: SGD bounces in a wide noise ball", False)
+        if end > 10 * max(end_ball, result.floor):
+            return ("still descending: the rates decayed before SGD reached its noise "
+                    f"ball (mu·Σlr = {pull:.2g})", False)
+        if end < result.floor / 3:
+            return ("below the constant rate's noise floor: the decay shrank the noise "
+                    "ball", True)
+        if float(result.lrs.min()) == float(result.lrs.max()):
+            return ("hovers at the noise floor of its constant rate: a decaying rate "
+                    "would go lower", True)
+        return ("at about the noise floor of its rates: a faster or longer decay would "
+                "go lower", True)
+
     def compute(self, schedule: str, lr: float, warmup: int) -> ScheduleRun:
         """Run ``steps`` SGD steps with this schedule; measure the excess losses."""
         sched = self.schedule_for(schedule, lr, warmup)
@@ -204,12 +237,13 @@ class ScheduleExplorer(Explorer):
         self.ax_lr.set_title(f"{result.schedule.name}: lr from {result.lrs[0]:.3g} to "
                              f"{result.lrs[-1]:.3g}", fontsize=10, color=color)
         if h.diverged:
-            verdict = f"diverged at step {h.diverged_at}"
-            self.ax_loss.set_title(f"SGD {verdict}", fontsize=10, color=color)
+            title = f"diverged at step {h.diverged_at}"
+            self.ax_loss.set_title(f"SGD {title}", fontsize=10, color=color)
         else:
-            verdict = (f"final excess loss {result.excess[-1]:.2e}, averaged "
-                       f"{result.excess_avg[-1]:.2e}")
-            self.ax_loss.set_title(verdict, fontsize=10, color=color)
+            title = (f"final excess loss {result.excess[-1]:.2e}, averaged "
+                     f"{result.excess_avg[-1]:.2e}")
+            self.ax_loss.set_title(title, fontsize=10, color=color)
+        verdict, ok = self.verdict(result)
         return (f"{result.schedule.name}, base lr = {result.lrs.max():.3g}, "
-                f"sum of rates {result.lrs.sum():.3g} &nbsp; {flag(verdict, not h.diverged)}"
+                f"sum of rates {result.lrs.sum():.3g} &nbsp; {title}: {flag(verdict, ok)}"
                 f" &nbsp;|&nbsp; noise floor of a constant lr {result.floor:.2e}")

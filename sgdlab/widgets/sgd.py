@@ -25,6 +25,9 @@ from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis
 _CAP = 100.0  # draw loss gaps up to this many times the starting gap (diverged runs go off)
 ZOOM = 0.4  # half-width of the zoomed view around the minimum
+# mu * sum of the rates below which GD alone could not shrink the loss gap tenfold along
+# the flattest direction (the gap shrinks about like exp(-2 mu sum lr_t))
+PULL_NEEDED = float(np.log(10) / 2)
 
 
 def default_problem() -> LeastSquares:
@@ -152,15 +155,43 @@ class SGDExplorer(Explorer):
         self.banner.set_text("")
         uphill = float(np.mean(np.diff(h.full_loss) > 0))
         late = gap[len(gap) // 2:].mean()
-        if gap[-1] > 0.1 * gap[0]:
-            verdict = flag("still far from the minimum: the steps are too small", ok=False)
-        elif decay == 0:
-            verdict = flag("constant lr: SGD hovers in a noise ball around the minimum", ok=True)
-        else:
-            verdict = flag("decaying lr: the noise ball shrinks as the steps get smaller",
-                           ok=True)
+        verdict = self.verdict(h, lr, decay, gap)
         return (f"lr = {lr:.3g}, decay = {decay:.3g}, seed = {self.values['seed']}: "
                 f"mean loss gap over the second half {late:.2e} "
                 f"(constant-lr noise level {ball:.2e}); "
                 f"{uphill:.0%} of the {h.steps} steps went uphill on the full loss. "
                 + verdict)
+
+    def verdict(self, h: History, lr: float, decay: float, gap: np.ndarray) -> str:
+        """The reason a run (not diverged) ends where it does, from three numbers:
+
+        - the pull: ``mu * sum_t lr_t``, how far the steps could shrink the error along
+          the flattest direction (curvature ``mu``) without noise, about
+          ``exp(-mu sum lr_t)``;
+        - the loss gap over the second half against the starting gap;
+        - the gap over the last quarter against the noise level of the last rate,
+          ``lr_T sigma^2 / 4``.
+        """
+        mu = float(self.problem.hessian_eigenvalues()[0])
+        t = np.arange(h.steps)
+        pull = mu * float(np.sum(lr / (1 + decay * t)))
+        ball_end = lr / (1 + decay * h.steps) * self.sigma2 / 4
+        late, last = gap[len(gap) // 2:].mean(), gap[3 * len(gap) // 4:].mean()
+        if late > 0.1 * gap[0]:
+            if pull < PULL_NEEDED:
+                return flag(f"still far from the minimum: the steps are too small "
+                            f"(they add up to mu·Σlr = {pull:.2g}, too little to cross "
+                            "the bowl)", ok=False)
+            return flag("still far from the minimum although the steps add up to plenty "
+                        f"(mu·Σlr = {pull:.2g}): the steps are too large, each example "
+                        "throws the weights across the bowl and SGD bounces in a wide "
+                        "noise ball", ok=False)
+        if last > 3 * ball_end:
+            what = "the decay shrinks them too fast" if decay > 0 else "the steps are small"
+            return flag(f"still descending at the end ({what}): the gap is above the "
+                        f"noise level {ball_end:.1e} of the last rate, more steps would "
+                        "help", ok=False)
+        if decay == 0:
+            return flag("converged as far as a constant lr can: SGD hovers in a noise ball "
+                        "around the minimum", ok=True)
+        return flag("converging: the noise ball shrinks as the steps get smaller", ok=True)

@@ -5,9 +5,9 @@ adaptive), log sliders for ``eta0`` and ``alpha`` and an ``average`` switch. For
 setting it fits the real ``SGDRegressor`` and shows, epoch by epoch, how far the
 objective is above its minimum (the ridge closed form), the coefficients against their
 closed-form values, and the learning rate of every step. scikit-learn's
-``ConvergenceWarning`` becomes "not converged in max_iter" in the status; a run that
-blows up is flagged (scikit-learn clips its gradients at 1e12 and often returns huge
-weights without any error).
+``ConvergenceWarning`` becomes "ran out of epochs: max_iter=... reached" in the status; a
+run that blows up is flagged (scikit-learn clips dloss, the derivative with respect to
+the prediction, at 1e12 and often returns huge weights without any error).
 """
 
 from __future__ import annotations
@@ -270,16 +270,20 @@ class SklearnExplorer(Explorer):
                    f"alpha={result.alpha:.1g}, average={result.average}")
         if result.diverged:
             verdict = flag(f"diverged at epoch {result.diverged_at}", False)
-            detail = ("the weights blew up; scikit-learn clips each gradient at 1e12 and "
-                      "may return such weights without an error")
+            detail = ("the steps were too large and the weights blew up; scikit-learn clips "
+                      "dloss (the loss's derivative with respect to the prediction) at 1e12 "
+                      "and may return such weights without an error")
             self.ax_gap.set_title(f"diverged at epoch {result.diverged_at}", fontsize=10,
                                   color=BAD_COLOR)
         else:
             if result.converged:
-                verdict = flag(f"stopped after {result.n_iter} epochs (no improvement by "
-                               f"tol for {self.n_iter_no_change} epochs)", True)
+                verdict = flag(f"stopped after {result.n_iter} epochs: the training loss "
+                               f"did not improve by tol for {self.n_iter_no_change} epochs "
+                               "(scikit-learn's stopping rule, not a test of the minimum)",
+                               True)
             else:
-                verdict = flag(f"not converged in max_iter={self.max_iter} epochs", False)
+                verdict = flag(f"ran out of epochs: max_iter={self.max_iter} reached while "
+                               "the loss was still improving by more than tol", False)
             detail = (f"objective - minimum = {result.gap[-1]:.2e}, "
                       f"|coef_ - w*| = {result.distance[-1]:.3f}")
             self.ax_gap.set_title(f"gap {result.gap[-1]:.1e} after {result.n_iter} epochs",
