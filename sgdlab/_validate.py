@@ -199,9 +199,15 @@ def problem(value, *, name: str = "problem", need=("loss", "grad")) -> object:
     """Check ``value`` looks like a problem: a data problem (``sgdlab.losses``) or a 2-D
     test function (``sgdlab.objectives``), with ``n_samples``, ``dim`` and the methods
     named in ``need``. An array (``data.X``) or a ``Dataset`` gets a hint."""
+    if isinstance(value, type):
+        raise ArgumentTypeError(f"{name} must be a problem object, not the class "
+                                f"{value.__name__}: build one, e.g. {value.__name__}(...)")
     missing = [m for m in ("n_samples", "dim", *need) if not hasattr(value, m)]
     if not missing:
-        return value
+        dim, n = value.dim, value.n_samples
+        if (isinstance(dim, numbers.Integral) and dim >= 1
+                and (n is None or isinstance(n, numbers.Integral) and n >= 1)):
+            return value
     hint = ""
     if isinstance(value, np.ndarray | list | tuple):
         hint = (" (an array is data, not a problem: build one with "

@@ -91,6 +91,10 @@ class _AutogradProblem:
         return wt.grad.numpy()
 
 
+_FLAGS = {"nesterov", "maximize", "amsgrad", "centered", "foreach", "capturable",
+          "differentiable", "fused", "decoupled_weight_decay"}
+
+
 class TorchOptimizer:
     """A ``torch.optim`` optimizer driving numpy arrays in place, with sgdlab's interface.
 
@@ -118,7 +122,9 @@ class TorchOptimizer:
         for key, value in options.items():  # torch lets NaN and inf through
             if key == "betas":
                 betas_pair(value)
-            elif not isinstance(value, bool | np.bool_):
+            elif key in _FLAGS:
+                check.boolean(key, value)
+            else:
                 check.real(key, value)
         self.tensors = [torch.from_numpy(p).requires_grad_() for p in params]
         try:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import is_color_like
 
 from sgdlab import _validate as check
 from sgdlab.train import History
@@ -142,6 +143,9 @@ def path(run, *, ax=None, label: str | None = None, color=None, markersize: floa
     A diverged History is labelled as such."""
     _axes(ax)
     label = check.optional_str("label", label)
+    if color is not None and not is_color_like(color):
+        raise ValueError(f"color must be a matplotlib color ('C0', 'red', '#1f77b4', an RGB "
+                         f"tuple) or None; got {color!r}")
     markersize = check.positive("markersize", markersize)
     ax = ax or plt.gca()
     pts = _points(run)

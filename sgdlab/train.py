@@ -71,7 +71,7 @@ class History:
     def x_axis(self, kind: str, at: np.ndarray | None = None) -> np.ndarray:
         """The steps ``at`` (default: all, 0..k) measured in ``kind``: "step", "epoch",
         "samples" or "time"."""
-        check.choice("x", kind, ("step", "epoch", "samples", "time"))
+        check.choice("kind", kind, ("step", "epoch", "samples", "time"))
         at = np.arange(self.steps + 1) if at is None else check.indices(
             at, self.steps + 1, name="at")
         table = {"step": np.arange(self.steps + 1, dtype=float), "epoch": self.epochs,
