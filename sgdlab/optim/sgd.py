@@ -57,8 +57,8 @@ class SGD(Optimizer):
 
     def _check_nesterov(self) -> None:
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("Nesterov momentum (nesterov=True) requires a momentum > 0 and "
-                             f"zero dampening (got momentum={self.momentum}, "
+            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening "
+                             f"(got nesterov=True, momentum={self.momentum}, "
                              f"dampening={self.dampening})")
 
     def step(self, grads) -> None:
