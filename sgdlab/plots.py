@@ -146,7 +146,7 @@ def path(run, *, ax=None, label: str | None = None, color=None, markersize: floa
     if color is not None and not is_color_like(color):
         raise ValueError(f"color must be a matplotlib color ('C0', 'red', '#1f77b4', an RGB "
                          f"tuple) or None; got {color!r}")
-    markersize = check.positive("markersize", markersize)
+    markersize = check.positive("markersize", markersize, allow_zero=True)
     ax = ax or plt.gca()
     pts = _points(run)
     if isinstance(run, History) and run.diverged:

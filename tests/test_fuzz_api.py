@@ -65,6 +65,13 @@ MODULES = [averaging, batches, compare, data, losses, lr_range, nets, objectives
 # learner does not build them. Objective2D is an abstract base class without arguments.
 CONTAINERS = {"data.Dataset", "data.Split", "train.History", "sklearn_sgd.PlainSGDPath",
               "lr_range.RangeTest", "objectives.Objective2D"}
+# sgdlab modules this test leaves to others, and why
+NOT_FUZZED = {
+    "widgets": "interactive explorers, tested by tests/test_widgets_*.py",
+    "checks": "exercise checks, tested by tests/test_checks_*.py",
+    "workspace": "learner-workspace file tool (course.py), not on this branch when the fuzz "
+                 "test was written: TODO fuzz it with a temporary directory",
+}
 MIN_CALLS = 3000
 EXAMPLES = int(__import__("os").environ.get("FUZZ_EXAMPLES", "3200"))
 COUNTS: Counter = Counter()
@@ -474,7 +481,7 @@ TARGETS = [
         filled=(False, NOT_A_FLAG))),
     Target("plots.path", plots.path, dict(
         run=(HIST, BAD_PATH), ax=(AX, BAD_AX), label=(None, fixed(3, ["a"], 1.5, HIST)),
-        color=(None, BAD_COLOR), markersize=(3.0, BAD_POS))),
+        color=(None, BAD_COLOR), markersize=(3.0, BAD_NONNEG))),
     Target("plots.loss_curve", plots.loss_curve, dict(
         runs=(HIST, BAD_RUNS), x=("step", bad_choice(("step", "epoch", "samples", "time"))),
         ax=(AX, BAD_AX), which=("full", bad_choice(("full", "minibatch"))),
@@ -669,6 +676,14 @@ def test_every_public_function_and_class_is_fuzzed():
     missing = _public_api() - covered - CONTAINERS
     assert not missing, f"public API without a fuzz target: {sorted(missing)}"
     assert len(_public_api()) > 60
+
+
+def test_every_sgdlab_module_is_fuzzed_or_excused():
+    import pkgutil
+
+    found = {m.name for m in pkgutil.iter_modules(sgdlab.__path__) if not m.name.startswith("_")}
+    listed = {m.__name__.split(".")[-1] for m in MODULES}
+    assert found - listed <= set(NOT_FUZZED), f"modules not fuzzed: {found - listed}"
 
 
 def test_every_argument_of_a_target_function_is_fuzzed():
