@@ -83,8 +83,9 @@ def _schedule(lr) -> Schedule:
     if isinstance(lr, Schedule):
         return lr
     if callable(lr):
-        raise check.ArgumentTypeError("lr must be a number > 0 or a sgdlab.schedules.Schedule; "
-                         "wrap a function with sgdlab.schedules.Schedule(name, rule, lr0)")
+        raise check.ArgumentTypeError(
+            "lr must be a number > 0 or a sgdlab.schedules.Schedule; wrap a function with "
+            "sgdlab.schedules.Schedule(name, rule, lr0)")
     return constant(lr)
 
 

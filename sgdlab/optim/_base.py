@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from sgdlab._validate import ArgumentTypeError, _kind
+from sgdlab._validate import ArgumentTypeError, _kind, float_array
 
 
 def _number(name: str, value) -> float:
@@ -105,7 +105,6 @@ class Optimizer:
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             if type(g) is not np.ndarray or g.dtype != p.dtype:
                 if type(g) is not np.ndarray or g.dtype.kind not in "biuf":
-                    from sgdlab._validate import float_array
                     g = float_array(f"grads[{i}]", g)
                 g = np.asarray(g, dtype=p.dtype)
             if g.shape != p.shape:
