@@ -18,10 +18,13 @@ from sgdlab import _validate as check
 
 
 def _iterates(params) -> np.ndarray:
-    params = np.asarray(params, dtype=float)
+    params = check.float_array("params", params)
     if params.ndim == 1:
         params = params[:, None]
-    return check.float_array("params", params, ndim=2)
+    if params.ndim != 2 or params.shape[0] == 0:
+        raise ValueError("params must be a 2-D array of iterates, shape (k + 1, d) (or "
+                         f"(k + 1,)), with at least one row; got shape {params.shape}")
+    return params
 
 
 def polyak_average(params, start: int = 0) -> np.ndarray:

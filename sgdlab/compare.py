@@ -15,12 +15,14 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from sgdlab import _validate as check
 from sgdlab.optim import SGD, Adagrad, Adam, RMSprop
+from sgdlab.optim.adaptive import betas_pair
 from sgdlab.train import History, run
 
 OPTIMIZERS = ("SGD", "momentum", "Adagrad", "RMSprop", "Adam")
@@ -40,6 +42,7 @@ def make_optimizer(name: str, *, momentum: float = 0.9,
     """
     check.choice("name", name, OPTIMIZERS)
     momentum = check.in_range("momentum", momentum, 0.0, 1.0)
+    betas = betas_pair(betas)
     if name == "SGD":
         return lambda params: SGD(params, lr=1.0)
     if name == "momentum":
@@ -64,8 +67,17 @@ def run_optimizer(problem, w0, name: str, lr: float, *, momentum: float = 0.9,
                **run_kwargs)
 
 
+def _history(history) -> History:
+    if not isinstance(history, History):
+        raise check.ArgumentTypeError("history must be a sgdlab.train.History (what run "
+                                      f"returns); got {type(history).__name__}")
+    return history
+
+
 def final_gap(history: History, f_min: float = 0.0) -> float:
     """Full loss at the end minus ``f_min``; ``inf`` for a diverged run."""
+    _history(history)
+    f_min = check.real("f_min", f_min)
     if history.diverged or not np.isfinite(history.full_loss[-1]):
         return math.inf
     return float(history.full_loss[-1] - f_min)
@@ -77,7 +89,9 @@ def steps_to_reach(history: History, fraction: float = 1e-8, f_min: float = 0.0)
     Reads ``history.full_loss`` at its steps (run with ``full_loss_every=1`` for an exact
     count); ``inf`` when the run never gets there (or diverged first).
     """
+    _history(history)
     fraction = check.positive("fraction", fraction)
+    f_min = check.real("f_min", f_min)
     gap = history.full_loss - f_min
     hit = np.nonzero(gap <= fraction * gap[0])[0]
     return float(history.full_loss_steps[hit[0]]) if hit.size else math.inf
@@ -102,11 +116,21 @@ def tune_lr(problem, w0, name: str, lrs: Sequence[float], *,
     lrs = check.float_array("lrs", lrs, ndim=1)
     if lrs.size == 0 or np.any(lrs <= 0):
         raise ValueError("lrs must be a non-empty list of learning rates > 0")
+    check.function("score", score)
+    check.choice("name", name, OPTIMIZERS)
     if isinstance(run_kwargs.get("rng"), np.random.Generator):
         raise ValueError("rng must be an int seed here, so that every learning rate sees the "
                          "same minibatches; got a Generator")
     histories = [run_optimizer(problem, w0, name, float(lr), momentum=momentum, betas=betas,
                                **run_kwargs) for lr in lrs]
-    scores = np.array([score(h) for h in histories], dtype=float)
+    scores = np.array([_score(score, h) for h in histories], dtype=float)
     best = int(np.argmin(np.where(np.isnan(scores), np.inf, scores)))
     return float(lrs[best]), histories[best], scores
+
+
+def _score(score: Callable[[History], float], history: History) -> float:
+    value = score(history)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise check.ArgumentTypeError("score must return a number (lower is better); "
+                                      f"it returned {type(value).__name__}")
+    return float(value)

@@ -52,7 +52,7 @@ def make_linear_regression(
     *,
     noise: float = 0.5,
     w_true=None,
-    rng: np.random.Generator,
+    rng: np.random.Generator | int,
 ) -> Dataset:
     """Draw ``y = X @ w_true + noise * eps`` with standard normal ``X`` and ``eps``.
 
@@ -61,7 +61,7 @@ def make_linear_regression(
         d: number of features, >= 1 (ignored when ``w_true`` is given).
         noise: standard deviation of the label noise, >= 0.
         w_true: true weights, shape (d,); drawn from a standard normal if None.
-        rng: the random generator, e.g. ``np.random.default_rng(0)``.
+        rng: the random generator, e.g. ``np.random.default_rng(0)``, or an int seed.
 
     Returns:
         A :class:`Dataset` with ``X`` of shape (n, d) and ``y`` of shape (n,).
@@ -73,13 +73,20 @@ def make_linear_regression(
     """
     n = check.integer("n", n)
     noise = check.positive("noise", noise, allow_zero=True)
+    rng = check.rng(rng)
     if w_true is None:
         d = check.integer("d", d)
         w_true = rng.standard_normal(d)
     else:
         w_true = check.float_array("w_true", w_true, ndim=1)
+        if w_true.size == 0:
+            raise ValueError("w_true must hold at least one weight; got shape (0,)")
     X = rng.standard_normal((n, w_true.size))
-    y = X @ w_true + noise * rng.standard_normal(n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = X @ w_true + noise * rng.standard_normal(n)
+    if not np.all(np.isfinite(y)):
+        raise ValueError("noise and w_true must be small enough for y to be finite; "
+                         f"got noise={noise!r} and max |w_true| = {np.abs(w_true).max()!r}")
     return Dataset(X, y, w_true, noise)
 
 
@@ -88,7 +95,7 @@ def make_classification(
     d: int = 2,
     *,
     separation: float = 2.0,
-    rng: np.random.Generator,
+    rng: np.random.Generator | int,
 ) -> Dataset:
     """Two Gaussian clouds with labels 0 and 1, centred at ``-/+ separation/2`` along a
     random unit direction ``w_true`` (shape (d,)); ``X`` has shape (n, d), ``y`` (n,).
@@ -97,12 +104,15 @@ def make_classification(
         n: number of examples, >= 2.
         d: number of features, >= 1.
         separation: distance between the two class means, >= 0.
-        rng: the random generator.
+        rng: the random generator, or an int seed.
     """
     n = check.integer("n", n, low=2)
     d = check.integer("d", d)
     separation = check.positive("separation", separation, allow_zero=True)
+    rng = check.rng(rng)
     direction = rng.standard_normal(d)
+    while not np.any(direction):  # a zero vector has no direction (never seen in practice)
+        direction = rng.standard_normal(d)
     direction /= np.linalg.norm(direction)
     y = (np.arange(n) % 2).astype(float)
     rng.shuffle(y)
@@ -118,16 +128,17 @@ def add_bias_column(X) -> np.ndarray:
 
 
 def train_test_split(
-    X, y, *, test_fraction: float = 0.25, rng: np.random.Generator
+    X, y, *, test_fraction: float = 0.25, rng: np.random.Generator | int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle the rows and split them: returns ``X_train, y_train, X_test, y_test``.
 
     Args:
         X: shape (n, d); y: shape (n,).
         test_fraction: share of rows for the test set, in (0, 1).
-        rng: the random generator.
+        rng: the random generator, or an int seed.
     """
     X, y = check.data(X, y)
+    rng = check.rng(rng)
     test_fraction = check.in_range("test_fraction", test_fraction, 0.0, 1.0)
     if test_fraction == 0.0:
         raise ValueError("test_fraction must be in (0, 1); got 0.0")
@@ -144,7 +155,7 @@ def train_test_split(
 
 
 def _standardised_split(bunch, *, test_fraction: float, seed: int, scale_y: bool) -> Split:
-    rng = np.random.default_rng(seed)
+    rng = check.rng(seed, name="seed")
     X_tr, y_tr, X_te, y_te = train_test_split(
         bunch.data, bunch.target.astype(float), test_fraction=test_fraction, rng=rng
     )
@@ -164,6 +175,8 @@ def load_diabetes(*, test_fraction: float = 0.25, seed: int = 0) -> Split:
     """
     from sklearn.datasets import load_diabetes as _load
 
+    test_fraction = check.in_range("test_fraction", test_fraction, 0.0, 1.0)
+    check.rng(seed, name="seed")
     return _standardised_split(_load(), test_fraction=test_fraction, seed=seed, scale_y=True)
 
 
@@ -172,4 +185,6 @@ def load_breast_cancer(*, test_fraction: float = 0.25, seed: int = 0) -> Split:
     for binary classification; features standardised with the training statistics."""
     from sklearn.datasets import load_breast_cancer as _load
 
+    test_fraction = check.in_range("test_fraction", test_fraction, 0.0, 1.0)
+    check.rng(seed, name="seed")
     return _standardised_split(_load(), test_fraction=test_fraction, seed=seed, scale_y=False)

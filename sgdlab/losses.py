@@ -36,9 +36,19 @@ class DataProblem:
         return self.X[idx], self.y[idx]
 
     def _weights(self, w) -> np.ndarray:
-        w = np.asarray(w, dtype=float)
+        if type(w) is not np.ndarray or w.dtype != np.float64:
+            w = check.float_array("w", w)
         if w.shape != (self.dim,):
             raise ValueError(f"w must have shape ({self.dim},) for this problem; got {w.shape}")
+        if not np.isfinite(w).all():
+            raise ValueError("w must contain only finite numbers (no NaN or inf)")
+        return w
+
+    def _points(self, w) -> np.ndarray:
+        w = check.float_array("w", w)
+        if w.shape[-1:] != (self.dim,):
+            raise ValueError(f"w must have shape ({self.dim},) or (..., {self.dim}) for this "
+                             f"problem; got {w.shape}")
         return w
 
     def rows_loss_and_grad(self, w: np.ndarray, X: np.ndarray,
@@ -52,7 +62,7 @@ class DataProblem:
 
     def value(self, w) -> np.ndarray:
         """The full loss at one point (shape (d,)) or a stack of points (shape (..., d))."""
-        w = np.asarray(w, dtype=float)
+        w = self._points(w)
         flat = w.reshape(-1, self.dim)
         return np.array([self.loss(p) for p in flat]).reshape(w.shape[:-1])
 
@@ -89,11 +99,15 @@ class LeastSquares(DataProblem):
         return X * (X @ self._weights(w) - y)[:, None]
 
     def hessian(self, w=None) -> np.ndarray:
-        """``X^T X / n``, shape (d, d); the same at every point."""
+        """``X^T X / n``, shape (d, d); the same at every point (``w`` may be None)."""
+        if w is not None:
+            self._weights(w)
         return self.X.T @ self.X / self.n_samples
 
     def hessian_eigenvalues(self, w=None) -> np.ndarray:
         """Eigenvalues of the Hessian, ascending: ``mu`` first, ``L`` last."""
+        if w is not None:
+            self._weights(w)
         return np.linalg.eigvalsh(self.hessian())
 
     def solve(self) -> np.ndarray:
@@ -102,10 +116,11 @@ class LeastSquares(DataProblem):
 
     def value(self, w) -> np.ndarray:
         # Quadratic form, so that a whole contour grid costs no more than a few rows.
-        w = np.asarray(w, dtype=float)
+        w = self._points(w)
         A, b = self.hessian(), self.X.T @ self.y / self.n_samples
         c = 0.5 * float(self.y @ self.y) / self.n_samples
-        return 0.5 * np.einsum("...i,ij,...j->...", w, A, w) - w @ b + c
+        with np.errstate(over="ignore", invalid="ignore"):
+            return 0.5 * np.einsum("...i,ij,...j->...", w, A, w) - w @ b + c
 
     def minimizers(self) -> list[np.ndarray]:
         return [self.solve()]
@@ -144,33 +159,50 @@ class LogisticRegression(DataProblem):
         """Mean gradient over the rows ``idx`` (all rows when None), shape (d,)."""
         X, y = self._rows(idx)
         w = self._weights(w)
-        return X.T @ (sigmoid(X @ w) - y) / X.shape[0] + self.alpha * w
+        return X.T @ (_sigmoid(X @ w) - y) / X.shape[0] + self.alpha * w
 
     def rows_loss_and_grad(self, w, X, y):
         z = X @ w
         data = np.mean(np.logaddexp(0.0, np.where(y == 1, -z, z)))
         loss = float(data + 0.5 * self.alpha * (w @ w))
-        return loss, X.T @ (sigmoid(z) - y) / X.shape[0] + self.alpha * w
+        return loss, X.T @ (_sigmoid(z) - y) / X.shape[0] + self.alpha * w
 
     def per_example_grads(self, w, idx=None) -> np.ndarray:
         """One gradient per row (penalty included), shape (m, d)."""
         X, y = self._rows(idx)
         w = self._weights(w)
-        return X * (sigmoid(X @ w) - y)[:, None] + self.alpha * w
+        return X * (_sigmoid(X @ w) - y)[:, None] + self.alpha * w
 
     def predict_proba(self, w, X=None) -> np.ndarray:
         """P(y = 1) for each row of ``X`` (default: the training rows), shape (m,)."""
         X = self.X if X is None else check.float_array("X", X, ndim=2)
-        return sigmoid(X @ self._weights(w))
+        if X.shape[1] != self.dim:
+            raise ValueError(f"X must have {self.dim} columns, like the training data; "
+                             f"got {X.shape[1]}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = X @ self._weights(w)
+        if np.isnan(z).any():
+            raise ValueError("w and X must be small enough for X @ w to be a number; "
+                             "it overflowed to inf - inf = NaN")
+        return _sigmoid(z)
 
     def accuracy(self, w, X=None, y=None) -> float:
         """Share of rows whose predicted class (probability > 1/2) equals the label."""
+        if (X is None) != (y is None):
+            raise ValueError("give both X and y (rows and their labels), or neither for the "
+                             f"training data; got {'X' if y is None else 'y'} alone")
         X, y = (self.X, self.y) if X is None else check.data(X, y)
         return float(np.mean((self.predict_proba(w, X) > 0.5) == (y == 1)))
 
 
 def sigmoid(z) -> np.ndarray:
-    """The logistic function ``1 / (1 + exp(-z))``, without overflow for large ``|z|``."""
+    """The logistic function ``1 / (1 + exp(-z))``, without overflow for large ``|z|``;
+    ``z`` is a number or an array of finite numbers (any shape)."""
+    return _sigmoid(check.float_array("z", z))
+
+
+def _sigmoid(z) -> np.ndarray:
+    """:func:`sigmoid` without the argument check, for the losses' own arrays."""
     z = np.asarray(z, dtype=float)
     out = np.empty_like(z)
     pos = z >= 0

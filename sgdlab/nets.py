@@ -19,6 +19,8 @@ import torch.nn.functional as F
 
 from sgdlab import _validate as check
 from sgdlab.losses import LeastSquares, LogisticRegression
+from sgdlab.optim import SGD
+from sgdlab.optim.adaptive import betas_pair
 from sgdlab.train import History, run
 
 
@@ -89,6 +91,10 @@ class _AutogradProblem:
         return wt.grad.numpy()
 
 
+_FLAGS = {"nesterov", "maximize", "amsgrad", "centered", "foreach", "capturable",
+          "differentiable", "fused", "decoupled_weight_decay"}
+
+
 class TorchOptimizer:
     """A ``torch.optim`` optimizer driving numpy arrays in place, with sgdlab's interface.
 
@@ -102,8 +108,31 @@ class TorchOptimizer:
     """
 
     def __init__(self, params, cls=torch.optim.SGD, **options):
+        if isinstance(params, np.ndarray) or not isinstance(params, list | tuple) or not params:
+            raise check.ArgumentTypeError("params must be a non-empty list of float64 numpy "
+                                          f"arrays, e.g. [w]; got {type(params).__name__}")
+        for i, p in enumerate(params):
+            if not isinstance(p, np.ndarray) or p.dtype != np.float64:
+                kind = p.dtype if isinstance(p, np.ndarray) else type(p).__name__
+                raise check.ArgumentTypeError(f"params[{i}] must be a float64 numpy array "
+                                              f"(updated in place); got {kind}")
+        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+            raise check.ArgumentTypeError("cls must be a torch.optim class, e.g. "
+                                          f"torch.optim.SGD; got {cls!r}")
+        for key, value in options.items():  # torch lets NaN and inf through
+            if key == "betas":
+                betas_pair(value)
+            elif key in _FLAGS:
+                check.boolean(key, value)
+            else:
+                check.real(key, value)
         self.tensors = [torch.from_numpy(p).requires_grad_() for p in params]
-        self.torch = cls(self.tensors, **options)
+        try:
+            self.torch = cls(self.tensors, **options)
+        except (TypeError, ValueError) as err:
+            names = ", ".join(options) or "no options"
+            raise type(err)(f"torch.optim.{cls.__name__} refused its options ({names}): "
+                            f"{err}") from None
 
     @property
     def lr(self) -> float:
@@ -142,6 +171,8 @@ def torch_run(problem, w0, lr, *, momentum: float = 0.0, dampening: float = 0.0,
                          f"got {type(problem).__name__}")
     options = dict(momentum=momentum, dampening=dampening, nesterov=nesterov,
                    weight_decay=weight_decay)
+    # torch lets NaN and a dampening outside [0, 1] through: check as sgdlab's SGD does
+    SGD([np.zeros(1)], lr=1.0, **options)
     return run(_AutogradProblem(problem), w0, lr, **kwargs,
                optimizer=lambda params: TorchOptimizer(params, torch.optim.SGD, lr=1.0,
                                                        **options))

@@ -33,9 +33,10 @@ class Objective2D:
         raise NotImplementedError
 
     def loss(self, w, idx=None) -> float:
-        """``value(w)`` as a float, with the data-problem signature of the training loop."""
+        """``value(w)`` as a float for one point ``w`` (shape (2,)), with the data-problem
+        signature of the training loop."""
         _no_data(idx)
-        return float(self.value(w))
+        return float(self.value(_single(w)))
 
     def minimizers(self) -> list[np.ndarray]:
         """The local minimisers, the global one(s) first, each of shape (2,)."""
@@ -47,7 +48,7 @@ class Objective2D:
 
     def hessian_eigenvalues(self, w=None) -> np.ndarray:
         """Eigenvalues of the Hessian at ``w`` (default: the global minimiser), ascending."""
-        point = self.minimizers()[0] if w is None else _point(w)
+        point = self.minimizers()[0] if w is None else _single(w)
         return np.linalg.eigvalsh(self.hessian(point))
 
     def default_view(self) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -63,10 +64,22 @@ def _no_data(idx) -> None:
 
 
 def _point(w) -> np.ndarray:
-    w = np.asarray(w, dtype=float)
-    if w.shape[-1:] != (2,):
-        raise ValueError(f"w must have shape (2,) or (..., 2); got {w.shape}")
-    return w
+    """``w`` as a finite float array of shape (..., 2). Computed values may overflow to
+    inf far from the minimum; the callers ignore numpy's warning about that."""
+    if type(w) is np.ndarray and w.dtype == np.float64:
+        arr = w
+        if not np.isfinite(arr).all():
+            raise ValueError("w must contain only finite numbers (no NaN or inf)")
+    else:
+        arr = check.float_array("w", w)
+    if arr.shape[-1:] != (2,):
+        raise ValueError(f"w must have shape (2,) or (..., 2); got {arr.shape}")
+    return arr
+
+
+def _single(w) -> np.ndarray:
+    """``w`` as one finite point of shape (2,)."""
+    return check.float_array("w", w, shape=(2,))
 
 
 def _rotation(angle: float) -> np.ndarray:
@@ -93,20 +106,28 @@ class Quadratic(Objective2D):
             raise ValueError(f"condition must be >= 1 (it is L / mu); got {condition!r}")
         self.L = check.positive("L", L)
         self.mu = self.L / self.condition
-        self.angle = float(angle)
+        if self.mu == 0.0:
+            raise ValueError(f"condition must be small enough for mu = L / condition to be > 0; "
+                             f"got L={self.L!r}, condition={self.condition!r}")
+        self.angle = check.real("angle", angle)
         self.center = check.float_array("center", center, shape=(2,))
         R = _rotation(self.angle)
         self.A = R @ np.diag([self.L, self.mu]) @ R.T
 
     def value(self, w):
         z = _point(w) - self.center
-        return 0.5 * np.einsum("...i,ij,...j->...", z, self.A, z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return 0.5 * np.einsum("...i,ij,...j->...", z, self.A, z)
 
     def grad(self, w, idx=None):
         _no_data(idx)
-        return (_point(w) - self.center) @ self.A
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (_point(w) - self.center) @ self.A
 
-    def hessian(self, w):
+    def hessian(self, w=None):
+        """``A``, shape (2, 2): the same at every point, so ``w`` may be None."""
+        if w is not None:
+            _single(w)
         return self.A.copy()
 
     def minimizers(self):
@@ -123,27 +144,29 @@ class Rosenbrock(Objective2D):
     name = "rosenbrock"
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
-        self.a = float(a)
+        self.a = check.real("a", a)
         self.b = check.positive("b", b)
 
     def value(self, w):
         w = _point(w)
         x, y = w[..., 0], w[..., 1]
-        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
 
     def grad(self, w, idx=None):
         _no_data(idx)
         w = _point(w)
         x, y = w[..., 0], w[..., 1]
-        dx = -2 * (self.a - x) - 4 * self.b * x * (y - x**2)
-        dy = 2 * self.b * (y - x**2)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dx = -2 * (self.a - x) - 4 * self.b * x * (y - x**2)
+            dy = 2 * self.b * (y - x**2)
         return np.stack([dx, dy], axis=-1)
 
     def hessian(self, w):
-        x, y = _point(w)
-        return np.array(
-            [[2 - 4 * self.b * (y - 3 * x**2), -4 * self.b * x], [-4 * self.b * x, 2 * self.b]]
-        )
+        x, y = _single(w)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.array([[2 - 4 * self.b * (y - 3 * x**2), -4 * self.b * x],
+                             [-4 * self.b * x, 2 * self.b]])
 
     def minimizers(self):
         return [np.array([self.a, self.a**2])]
@@ -163,7 +186,7 @@ class DoubleWell(Objective2D):
 
     def __init__(self, tilt: float = 0.3):
         limit = 8 / (3 * np.sqrt(3))
-        self.tilt = float(tilt)
+        self.tilt = check.real("tilt", tilt)
         if not abs(self.tilt) < limit:
             raise ValueError(f"tilt must be in (-{limit:.3f}, {limit:.3f}) for two minima; "
                              f"got {tilt!r}")
@@ -171,17 +194,20 @@ class DoubleWell(Objective2D):
     def value(self, w):
         w = _point(w)
         x, y = w[..., 0], w[..., 1]
-        return (x**2 - 1) ** 2 + self.tilt * x + y**2
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (x**2 - 1) ** 2 + self.tilt * x + y**2
 
     def grad(self, w, idx=None):
         _no_data(idx)
         w = _point(w)
         x, y = w[..., 0], w[..., 1]
-        return np.stack([4 * x**3 - 4 * x + self.tilt, 2 * y], axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.stack([4 * x**3 - 4 * x + self.tilt, 2 * y], axis=-1)
 
     def hessian(self, w):
-        x, _ = _point(w)
-        return np.array([[12 * x**2 - 4, 0.0], [0.0, 2.0]])
+        x, _ = _single(w)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.array([[12 * x**2 - 4, 0.0], [0.0, 2.0]])
 
     def _stationary_x(self) -> np.ndarray:
         roots = np.roots([4.0, 0.0, -4.0, self.tilt])

@@ -6,9 +6,47 @@ from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import is_color_like
 
 from sgdlab import _validate as check
 from sgdlab.train import History
+
+
+def _axes(ax) -> Axes | None:
+    if ax is not None and not isinstance(ax, Axes):
+        raise check.ArgumentTypeError("ax must be a matplotlib Axes (e.g. from plt.subplots()) "
+                                      f"or None; got {type(ax).__name__}")
+    return ax
+
+
+def _surface(problem) -> None:
+    """Check ``problem`` can be drawn as a surface over two weights."""
+    if not callable(getattr(problem, "value", None)):
+        raise check.ArgumentTypeError("problem must have a value(w) method (a problem from "
+                                      "sgdlab.objectives or sgdlab.losses); got "
+                                      f"{check._kind(problem)}")
+    dim = getattr(problem, "dim", 2)
+    if dim != 2:
+        raise ValueError(f"problem must have two weights to draw its contours; it has {dim}")
+
+
+def _runs(runs) -> list[tuple[str | None, History]]:
+    """Check ``runs`` is a History or a mapping from label to History; list the pairs."""
+    if isinstance(runs, History):
+        return [(None, runs)]
+    if not isinstance(runs, Mapping):
+        hint = (": pass a dict {label: history}, e.g. dict(zip(labels, histories))"
+                if isinstance(runs, list | tuple) else "")
+        raise check.ArgumentTypeError("runs must be a History or a mapping from label to "
+                                      f"History; got {check._kind(runs)}{hint}")
+    if not runs:
+        raise ValueError("runs must hold at least one History; got an empty mapping")
+    for label, h in runs.items():
+        if not isinstance(h, History):
+            raise check.ArgumentTypeError(f"runs[{label!r}] must be a History; "
+                                          f"got {check._kind(h)}")
+    return list(runs.items())
 
 
 def grid_values(problem, xlim, ylim, resolution: int = 120):
@@ -17,8 +55,9 @@ def grid_values(problem, xlim, ylim, resolution: int = 120):
     Returns:
         ``(X, Y, Z)``, each of shape (resolution, resolution).
     """
+    _surface(problem)
     resolution = check.integer("resolution", resolution, low=2)
-    key = (tuple(map(float, xlim)), tuple(map(float, ylim)), resolution)
+    key = (check.limits("xlim", xlim), check.limits("ylim", ylim), resolution)
     cache = problem.__dict__.setdefault("_grid_cache", {})
     if key not in cache:
         xs = np.linspace(*key[0], resolution)
@@ -40,6 +79,16 @@ def contour(problem, *, ax=None, xlim=None, ylim=None, levels: int = 20,
         levels: number of contour levels.
         mark_minima: mark the minimisers (stars) and saddles (crosses), if known.
     """
+    _surface(problem)
+    _axes(ax)
+    if xlim is not None:
+        xlim = check.limits("xlim", xlim)
+    if ylim is not None:
+        ylim = check.limits("ylim", ylim)
+    levels = check.integer("levels", levels)
+    resolution = check.integer("resolution", resolution, low=2)
+    mark_minima = check.boolean("mark_minima", mark_minima)
+    filled = check.boolean("filled", filled)
     ax = ax or plt.gca()
     if xlim is None or ylim is None:
         dx, dy = problem.default_view()
@@ -67,18 +116,37 @@ def contour(problem, *, ax=None, xlim=None, ylim=None, levels: int = 20,
 
 
 def _points(run) -> np.ndarray:
-    pts = run.params if isinstance(run, History) else np.asarray(run, dtype=float)
+    if isinstance(run, History):
+        pts = run.params
+    elif isinstance(run, np.ndarray | list | tuple):
+        try:
+            pts = np.asarray(run, dtype=float)
+        except (TypeError, ValueError):
+            raise check.ArgumentTypeError("run must be a History or points of shape (k, 2); "
+                                          "got something that is not an array of numbers") from None
+    else:
+        raise check.ArgumentTypeError("run must be a History or points of shape (k, 2); "
+                                      f"got {check._kind(run)}")
     if pts is None:
         raise ValueError("run has no recorded params: run it with record_params=True")
     if pts.ndim != 2 or pts.shape[1] < 2:
-        raise ValueError(f"path points must have shape (steps, 2); got {pts.shape}")
-    return pts[np.all(np.isfinite(pts), axis=1)]
+        raise ValueError(f"run must hold path points of shape (steps, 2); got {pts.shape}")
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if pts.shape[0] == 0:
+        raise ValueError("run must hold at least one point with finite coordinates; got none")
+    return pts
 
 
 def path(run, *, ax=None, label: str | None = None, color=None, markersize: float = 3):
     """Draw the path of a run (a :class:`History` or points of shape (k, 2)) on ``ax``:
     a line through the iterates, a circle at the start and a square at the end.
     A diverged History is labelled as such."""
+    _axes(ax)
+    label = check.optional_str("label", label)
+    if color is not None and not is_color_like(color):
+        raise ValueError(f"color must be a matplotlib color ('C0', 'red', '#1f77b4', an RGB "
+                         f"tuple) or None; got {color!r}")
+    markersize = check.positive("markersize", markersize, allow_zero=True)
     ax = ax or plt.gca()
     pts = _points(run)
     if isinstance(run, History) and run.diverged:
@@ -134,9 +202,14 @@ def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
         floor: the lowest gap drawn on a log axis; default :func:`rounding_floor`.
         colors: optional colour per label.
     """
-    ax = ax or plt.gca()
+    _axes(ax)
     check.choice("which", which, ("full", "minibatch"))
     check.choice("x", x, ("step", "epoch", "samples", "time"))
+    if optimum is not None:
+        optimum = check.real("optimum", optimum)
+    log = check.boolean("log", log)
+    _runs(runs)
+    ax = ax or plt.gca()
     window = check.integer("window", window, low=1)
     if floor is not None and not (np.isfinite(floor) and floor > 0):
         raise ValueError(f"floor must be a positive finite number; got {floor!r}")

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,15 +19,32 @@ from sgdlab import _validate as check
 
 @dataclass(frozen=True)
 class Schedule:
-    """A learning rate as a function of the step ``t >= 0``; call it: ``sched(t)``."""
+    """A learning rate as a function of the step ``t >= 0``; call it: ``sched(t)``.
+
+    Attributes:
+        name: a label for legends.
+        rule: ``t -> lr_t``, a finite number >= 0 for every step ``t``.
+        lr0: the first (or peak) learning rate, > 0.
+    """
 
     name: str
     rule: Callable[[int], float]
     lr0: float
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise check.ArgumentTypeError(f"name must be a string; got {type(self.name).__name__}")
+        check.function("rule", self.rule)
+        object.__setattr__(self, "lr0", check.positive("lr0", self.lr0))
+
     def __call__(self, t: int) -> float:
         t = check.integer("t", t, low=0)
-        return float(self.rule(t))
+        value = self.rule(t)
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                or not (math.isfinite(value) and value >= 0)):
+            raise ValueError(f"rule of schedule {self.name!r} must give a learning rate that is "
+                             f"a finite number >= 0; at t={t} it gave {value!r}")
+        return float(value)
 
 
 def constant(lr: float) -> Schedule:
@@ -92,8 +110,9 @@ def warmup(schedule: Schedule, steps: int) -> Schedule:
     [0.1, 0.2, 0.3, 0.4, 0.4, 0.4]
     """
     if not isinstance(schedule, Schedule):
-        raise ValueError("schedule must be a sgdlab.schedules.Schedule (e.g. cosine(0.1, "
-                         f"total_steps=100)); got {type(schedule).__name__}")
+        raise check.ArgumentTypeError("schedule must be a sgdlab.schedules.Schedule (e.g. "
+                                      "cosine(0.1, total_steps=100)); got "
+                                      f"{type(schedule).__name__}")
     steps = check.integer("steps", steps)
     lr0, rule = schedule.lr0, schedule.rule
 
@@ -106,6 +125,9 @@ def warmup(schedule: Schedule, steps: int) -> Schedule:
 def partial_sums(schedule: Schedule, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """Running sums ``sum_{s<=t} lr_s`` and ``sum_{s<=t} lr_s^2`` for ``t < steps``, two
     arrays of shape (steps,): the two series of the Robbins-Monro conditions."""
+    if not isinstance(schedule, Schedule):
+        raise check.ArgumentTypeError("schedule must be a sgdlab.schedules.Schedule; "
+                                      f"got {type(schedule).__name__}")
     steps = check.integer("steps", steps)
     lrs = np.array([schedule(t) for t in range(steps)])
     return np.cumsum(lrs), np.cumsum(lrs * lrs)
@@ -126,5 +148,10 @@ def make(name: str, lr: float, *, warmup_steps: int = 0, **options) -> Schedule:
     puts a linear :func:`warmup` of that many steps in front of it."""
     check.choice("name", name, tuple(SCHEDULES))
     warmup_steps = check.integer("warmup_steps", warmup_steps, low=0)
-    schedule = SCHEDULES[name](lr, **options)
+    try:
+        schedule = SCHEDULES[name](lr, **options)
+    except TypeError as err:
+        if "unexpected keyword" not in str(err) and "missing" not in str(err):
+            raise
+        raise check.ArgumentTypeError(f"options for schedule {name!r}: {err}") from None
     return warmup(schedule, warmup_steps) if warmup_steps else schedule

@@ -77,6 +77,9 @@ def schedule(learning_rate: str, *, eta0: float = 0.01, alpha: float = 1e-4,
     "invscaling" or "optimal"). "adaptive" is not a fixed schedule (it divides ``eta``
     by 5 when the loss stalls), so it raises ``ValueError``."""
     check.choice("learning_rate", learning_rate, LEARNING_RATES)
+    eta0 = check.positive("eta0", eta0)
+    alpha = check.positive("alpha", alpha)
+    power_t = check.positive("power_t", power_t, allow_zero=True)
     if learning_rate == "adaptive":
         raise ValueError("learning_rate must be 'constant', 'invscaling' or 'optimal' here: "
                          "'adaptive' reacts to the loss, so it is not a fixed schedule")
@@ -123,10 +126,17 @@ def plain_sgd(X, y, orders, sched: Schedule, *, alpha: float = 0.0,
         w0: start, shape (d,) (zeros by default); b0: starting intercept.
     """
     X, y = check.data(X, y)
+    if not isinstance(sched, Schedule):
+        raise check.ArgumentTypeError("sched must be a sgdlab.schedules.Schedule, e.g. "
+                                      f"invscaling(0.01); got {type(sched).__name__}")
     alpha = check.positive("alpha", alpha, allow_zero=True)
+    fit_intercept = check.boolean("fit_intercept", fit_intercept)
     n, d = X.shape
     w = np.zeros(d) if w0 is None else check.float_array("w0", w0, shape=(d,)).copy()
-    b = float(b0)
+    b = check.real("b0", b0)
+    if isinstance(orders, str | bytes | dict) or not hasattr(orders, "__len__"):
+        raise check.ArgumentTypeError("orders must be a list of index arrays, one per epoch; "
+                                      f"got {type(orders).__name__}")
     rows = (np.concatenate([check.indices(o, n, name=f"orders[{e}]")
                             for e, o in enumerate(orders)])
             if len(orders) else np.array([], dtype=int))
@@ -161,11 +171,16 @@ def ridge_solution(X, y, alpha: float, *, fit_intercept: bool = True) -> tuple[n
     """
     X, y = check.data(X, y)
     alpha = check.positive("alpha", alpha, allow_zero=True)
+    fit_intercept = check.boolean("fit_intercept", fit_intercept)
     n, d = X.shape
     x_mean = X.mean(axis=0) if fit_intercept else np.zeros(d)
     y_mean = float(y.mean()) if fit_intercept else 0.0
     Xc, yc = X - x_mean, y - y_mean
-    w = np.linalg.solve(Xc.T @ Xc / n + alpha * np.eye(d), Xc.T @ yc / n)
+    A = Xc.T @ Xc / n + alpha * np.eye(d)
+    if not np.linalg.matrix_rank(A) == d:
+        raise ValueError("alpha must be > 0 when X (centred, with fit_intercept) does not have "
+                         f"full column rank: with alpha={alpha} the minimiser is not unique")
+    w = np.linalg.solve(A, Xc.T @ yc / n)
     return w, y_mean - float(x_mean @ w)
 
 
@@ -173,9 +188,12 @@ def objective(X, y, w, b: float = 0.0, alpha: float = 0.0) -> float:
     """scikit-learn's squared-error objective ``mean((X w + b - y)^2) / 2 + alpha |w|^2 / 2``
     for X (n, d), y (n,), w (d,)."""
     X, y = check.data(X, y)
-    w = np.asarray(w, dtype=float)
-    r = X @ w + b - y
-    return float(0.5 * np.mean(r * r) + 0.5 * alpha * float(w @ w))
+    w = check.float_array("w", w, shape=(X.shape[1],))
+    b = check.real("b", b)
+    alpha = check.positive("alpha", alpha, allow_zero=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = X @ w + b - y
+        return float(0.5 * np.mean(r * r) + 0.5 * alpha * float(w @ w))
 
 
 def epoch_objectives(loss, params, n: int, alpha: float = 0.0) -> np.ndarray:
@@ -192,11 +210,16 @@ def epoch_objectives(loss, params, n: int, alpha: float = 0.0) -> np.ndarray:
     Returns:
         shape (k // n,).
     """
-    loss = np.asarray(loss, dtype=float)
+    loss = check.float_array("loss", loss, ndim=1)
     n = check.integer("n", n)
+    alpha = check.positive("alpha", alpha, allow_zero=True)
     if loss.size % n:
         raise ValueError(f"loss must hold whole epochs of n={n} steps; got {loss.size}")
-    w = np.asarray(params, dtype=float)[: loss.size]
+    params = check.float_array("params", params, ndim=2)
+    if params.shape[0] < loss.size:
+        raise ValueError(f"params must have at least one row per step of loss ({loss.size}); "
+                         f"got {params.shape[0]}")
+    w = params[: loss.size]
     per_step = loss + 0.5 * alpha * np.einsum("ij,ij->i", w, w)
     return per_step.reshape(-1, n).mean(axis=1)
 
@@ -212,6 +235,8 @@ def stopping_epoch(objectives, *, tol: float | None = 1e-3,
     """
     objectives = check.float_array("objectives", objectives, ndim=1)
     n_iter_no_change = check.integer("n_iter_no_change", n_iter_no_change)
+    if tol is not None:
+        tol = check.real("tol", tol)
     if tol is None:
         return None
     best, count = math.inf, 0
@@ -224,19 +249,33 @@ def stopping_epoch(objectives, *, tol: float | None = 1e-3,
 
 
 # --- streaming and memory -----------------------------------------------------------------
-def stream_linear_regression(n_chunks: int, chunk_rows: int, w_true, *, noise: float = 0.5,
-                             rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def stream_linear_regression(
+    n_chunks: int, chunk_rows: int, w_true, *, noise: float = 0.5,
+    rng: np.random.Generator | int,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Generate ``y = X @ w_true + noise * eps`` chunk by chunk, never all at once.
 
     Args:
         n_chunks, chunk_rows: how many chunks, and rows per chunk (both >= 1).
-        w_true: shape (d,). noise: >= 0. rng: the generator the chunks are drawn from.
+        w_true: shape (d,). noise: >= 0. rng: the generator the chunks are drawn from
+            (or an int seed).
 
     Yields:
-        ``(X, y)`` with shapes (chunk_rows, d) and (chunk_rows,).
+        ``(X, y)`` with shapes (chunk_rows, d) and (chunk_rows,). The arguments are
+        checked at the call, not at the first ``next()``.
     """
     n_chunks = check.integer("n_chunks", n_chunks)
     chunk_rows = check.integer("chunk_rows", chunk_rows)
+    w_true = check.float_array("w_true", w_true, ndim=1)
+    if w_true.size == 0:
+        raise ValueError("w_true must hold at least one weight; got shape (0,)")
+    noise = check.positive("noise", noise, allow_zero=True)
+    rng = check.rng(rng)
+    return _chunks(n_chunks, chunk_rows, w_true, noise, rng)
+
+
+def _chunks(n_chunks: int, chunk_rows: int, w_true: np.ndarray, noise: float,
+            rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     for _ in range(n_chunks):
         chunk = make_linear_regression(chunk_rows, noise=noise, w_true=w_true, rng=rng)
         yield chunk.X, chunk.y
@@ -246,6 +285,7 @@ def peak_memory(func: Callable[..., Any], *args, **kwargs) -> tuple[Any, int]:
     """Run ``func(*args, **kwargs)`` and return ``(result, peak)``: the largest number of
     bytes allocated (and not yet freed) by Python and numpy during the call, measured
     with ``tracemalloc``. Memory allocated before the call does not count."""
+    check.function("func", func)
     if tracemalloc.is_tracing():
         raise RuntimeError("peak_memory needs tracemalloc to be off; it is already tracing")
     tracemalloc.start()

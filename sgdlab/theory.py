@@ -69,8 +69,12 @@ def heavy_ball_rate(lr: float, momentum: float, eigenvalues) -> float:
     ``[[1 + momentum - lr h, -momentum], [1, 0]]`` over the eigenvalues ``h``."""
     lr = check.positive("lr", lr)
     momentum = check.in_range("momentum", momentum, 0.0, 1.0)
+    eigenvalues = np.atleast_1d(check.float_array("eigenvalues", eigenvalues))
+    if eigenvalues.ndim != 1 or eigenvalues.size == 0:
+        raise ValueError("eigenvalues must be a number or a non-empty 1-D array; "
+                         f"got shape {eigenvalues.shape}")
     worst = 0.0
-    for h in np.atleast_1d(check.float_array("eigenvalues", eigenvalues)):
+    for h in eigenvalues:
         T = np.array([[1 + momentum - lr * h, -momentum], [1.0, 0.0]])
         worst = max(worst, float(np.max(np.abs(np.linalg.eigvals(T)))))
     return worst
@@ -99,6 +103,9 @@ def gradient_noise(per_example_grads) -> float:
     """Total variance of one example's gradient around the mean gradient:
     ``sigma^2 = 1/n sum_i |g_i - g_bar|^2``, from per-example gradients of shape (n, d)."""
     G = check.float_array("per_example_grads", per_example_grads, ndim=2)
+    if G.shape[0] == 0:
+        raise ValueError("per_example_grads must have at least one row; got shape "
+                         f"{G.shape}")
     return float(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)))
 
 
@@ -110,6 +117,7 @@ def minibatch_variance(sigma2: float, batch_size: int, n: int, *,
     finite-population factor ``(n - B) / (n - 1)``, and 0 at ``B = n``.
     """
     sigma2 = check.positive("sigma2", sigma2, allow_zero=True)
+    replacement = check.boolean("replacement", replacement)
     n = check.integer("n", n)
     batch_size = check.integer("batch_size", batch_size, low=1, high=None if replacement else n)
     var = sigma2 / batch_size

@@ -71,8 +71,9 @@ class History:
     def x_axis(self, kind: str, at: np.ndarray | None = None) -> np.ndarray:
         """The steps ``at`` (default: all, 0..k) measured in ``kind``: "step", "epoch",
         "samples" or "time"."""
-        check.choice("x", kind, ("step", "epoch", "samples", "time"))
-        at = np.arange(self.steps + 1) if at is None else np.asarray(at)
+        check.choice("kind", kind, ("step", "epoch", "samples", "time"))
+        at = np.arange(self.steps + 1) if at is None else check.indices(
+            at, self.steps + 1, name="at")
         table = {"step": np.arange(self.steps + 1, dtype=float), "epoch": self.epochs,
                  "samples": self.samples_seen.astype(float), "time": self.time}
         return table[kind][at]
@@ -82,18 +83,10 @@ def _schedule(lr) -> Schedule:
     if isinstance(lr, Schedule):
         return lr
     if callable(lr):
-        raise ValueError("lr must be a number > 0 or a sgdlab.schedules.Schedule; "
-                         "wrap a function with sgdlab.schedules.Schedule(name, rule, lr0)")
+        raise check.ArgumentTypeError(
+            "lr must be a number > 0 or a sgdlab.schedules.Schedule; wrap a function with "
+            "sgdlab.schedules.Schedule(name, rule, lr0)")
     return constant(lr)
-
-
-def _resolve_rng(rng) -> np.random.Generator | None:
-    if rng is None or isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, int) and not isinstance(rng, bool):
-        return np.random.default_rng(rng)
-    raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)) or an int "
-                     f"seed; got {type(rng).__name__}")
 
 
 def _has_rows_fast_path(problem) -> bool:
@@ -185,6 +178,7 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
         >>> bool(h.full_loss[-1] < 1e-6), h.diverged
         (True, False)
     """
+    check.problem(problem)
     schedule = _schedule(lr)
     n = problem.n_samples
     d = problem.dim
@@ -192,7 +186,10 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
     check.choice("sampling", sampling, SAMPLING)
     full_loss_every = check.integer("full_loss_every", full_loss_every)
     divergence_factor = check.positive("divergence_factor", divergence_factor)
-    rng = _resolve_rng(rng)
+    record_params = check.boolean("record_params", record_params)
+    rng = check.rng(rng, required=False)
+    if optimizer is not None:
+        check.function("optimizer", optimizer)
 
     if n is None:  # a 2-D test function: deterministic gradient, no data
         if batch_size is not None:
@@ -233,6 +230,10 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
                          "with optimizer=..., give them to that optimizer instead")
     else:
         opt = optimizer([w])
+        if not (callable(getattr(opt, "step", None)) and hasattr(opt, "lr")):
+            raise check.ArgumentTypeError(
+                "optimizer must be a function params -> an optimizer with a step(grads) "
+                f"method and an lr attribute; it returned {type(opt).__name__}")
 
     params = np.empty((total + 1, d)) if record_params else None
     loss = np.empty(total)
@@ -244,6 +245,9 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
 
     with np.errstate(all="ignore"):
         loss0 = problem.loss(w)
+        if not math.isfinite(loss0):
+            raise ValueError(f"w0 must be a point where the loss is finite; the loss at w0 is "
+                             f"{loss0}: start closer to the minimum")
         full_values.append(loss0)
         limit = divergence_factor * max(abs(loss0), 1.0)
         if params is not None:
@@ -257,10 +261,14 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
             opt.lr = lr_k
             start = time.perf_counter()
             loss_k, g = step_loss_grad(w, idx, X_rows, y_rows)
-            opt.step([g])
+            g2 = float(g @ g)
+            if math.isfinite(g2):  # an inf or NaN gradient is divergence, not a step
+                opt.step([g])
+            else:
+                w[...] = np.nan
             elapsed += time.perf_counter() - start
             loss[k], lrs[k] = loss_k, lr_k
-            grad_norm[k] = math.sqrt(float(g @ g))
+            grad_norm[k] = math.sqrt(g2)
             used = 0 if n is None else (n if idx is None else len(idx))
             seen[k + 1] = seen[k] + used
             clock[k + 1] = elapsed

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from sgdlab.optim._base import Optimizer, beta, hyper
+from sgdlab.optim._base import Optimizer, beta, flag, fraction, hyper
 
 
 class Adagrad(Optimizer):
@@ -24,7 +24,8 @@ class Adagrad(Optimizer):
     Args:
         params: list of float numpy arrays, updated in place.
         lr: learning rate, >= 0. lr_decay: >= 0. weight_decay: >= 0.
-        initial_accumulator_value: starting value of ``s``, >= 0. eps: >= 0.
+        initial_accumulator_value: starting value of ``s``, >= 0.
+        eps: > 0 (torch allows 0, which turns a zero gradient into 0 / 0 = NaN).
         maximize: ascend instead of descend.
     """
 
@@ -35,7 +36,7 @@ class Adagrad(Optimizer):
         self.lr_decay = hyper("lr_decay", lr_decay)
         start = hyper("initial_accumulator_value", initial_accumulator_value,
                       label="initial_accumulator_value")
-        self.eps = hyper("eps", eps, label="epsilon value")
+        self.eps = hyper("eps", eps, label="epsilon value", positive=True)
         self.sums = [np.full_like(p, start) for p in self.params]
 
     def step(self, grads) -> None:
@@ -55,7 +56,9 @@ class RMSprop(Optimizer):
 
     Args:
         params: list of float numpy arrays, updated in place.
-        lr: >= 0. alpha: smoothing constant, >= 0. eps: >= 0. weight_decay: >= 0.
+        lr: >= 0. alpha: smoothing constant, in [0, 1] (torch checks only >= 0; above 1
+            the average of squares turns negative and its root NaN). eps: > 0 (torch
+            allows 0: 0 / 0 = NaN on a zero gradient). weight_decay: >= 0.
         momentum: >= 0. centered: normalise by the variance instead of the second moment.
         maximize: ascend instead of descend.
     """
@@ -64,10 +67,10 @@ class RMSprop(Optimizer):
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  maximize: bool = False):
         super().__init__(params, lr, weight_decay, maximize)
-        self.alpha = hyper("alpha", alpha)
-        self.eps = hyper("eps", eps, label="epsilon value")
+        self.alpha = fraction("alpha", alpha, label="alpha value")
+        self.eps = hyper("eps", eps, label="epsilon value", positive=True)
         self.momentum = hyper("momentum", momentum)
-        self.centered = bool(centered)
+        self.centered = flag("centered", centered)
         self.square_avgs = [np.zeros_like(p) for p in self.params]
         self.grad_avgs = [np.zeros_like(p) for p in self.params]
         self.momentum_buffers = [np.zeros_like(p) for p in self.params]
@@ -103,7 +106,8 @@ class Adam(Optimizer):
 
     Args:
         params: list of float numpy arrays, updated in place.
-        lr: >= 0. betas: ``(b1, b2)``, each in [0, 1). eps: >= 0. weight_decay: >= 0
+        lr: >= 0. betas: ``(b1, b2)``, each in [0, 1). eps: > 0 (torch allows 0: 0 / 0 =
+            NaN on a zero gradient). weight_decay: >= 0
             (added to the gradient, as torch's Adam; not AdamW's decoupled decay).
         amsgrad: use the running maximum of ``v``. maximize: ascend instead of descend.
     """
@@ -112,12 +116,9 @@ class Adam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
                  maximize: bool = False):
         super().__init__(params, lr, weight_decay, maximize)
-        if len(tuple(betas)) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}")
-        self.betas = (beta("beta parameter at index 0", betas[0]),
-                      beta("beta parameter at index 1", betas[1]))
-        self.eps = hyper("eps", eps, label="epsilon value")
-        self.amsgrad = bool(amsgrad)
+        self.betas = betas_pair(betas)
+        self.eps = hyper("eps", eps, label="epsilon value", positive=True)
+        self.amsgrad = flag("amsgrad", amsgrad)
         self.exp_avgs = [np.zeros_like(p) for p in self.params]
         self.exp_avg_sqs = [np.zeros_like(p) for p in self.params]
         self.max_exp_avg_sqs = [np.zeros_like(p) for p in self.params]
@@ -137,3 +138,11 @@ class Adam(Optimizer):
             step_size = self.lr / (1 - b1**t)
             denom = np.sqrt(v) / math.sqrt(1 - b2**t) + self.eps
             p -= step_size * (m / denom)
+
+
+def betas_pair(betas) -> tuple[float, float]:
+    """Check Adam's ``betas``: a pair of numbers, each in [0, 1), with torch's wording."""
+    if isinstance(betas, str | bytes | dict) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}")
+    return (beta("beta parameter at index 0", betas[0], arg="betas[0]"),
+            beta("beta parameter at index 1", betas[1], arg="betas[1]"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sgdlab.optim._base import Optimizer, hyper
+from sgdlab.optim._base import Optimizer, flag, fraction, hyper
 
 
 class SGD(Optimizer):
@@ -28,7 +28,8 @@ class SGD(Optimizer):
         params: list of float numpy arrays (any shapes); ``step`` updates them in place.
         lr: learning rate, >= 0 (torch allows 0: no step).
         momentum: momentum factor, >= 0.
-        dampening: dampening for momentum.
+        dampening: dampening for momentum, in [0, 1] (torch accepts any number, NaN
+            included; outside [0, 1] the new gradient gets a negative or growing weight).
         weight_decay: L2 penalty added to the gradient, >= 0.
         nesterov: Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
         maximize: ascend instead of descend.
@@ -49,15 +50,16 @@ class SGD(Optimizer):
                  nesterov: bool = False, maximize: bool = False):
         super().__init__(params, lr, weight_decay, maximize)
         self.momentum = hyper("momentum", momentum)
-        self.dampening = float(dampening)
-        self.nesterov = bool(nesterov)
+        self.dampening = fraction("dampening", dampening)
+        self.nesterov = flag("nesterov", nesterov)
         self._check_nesterov()
         self.momentum_buffers: list[np.ndarray | None] = [None] * len(self.params)
 
     def _check_nesterov(self) -> None:
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening "
-                             f"(got momentum={self.momentum}, dampening={self.dampening})")
+                             f"(got nesterov=True, momentum={self.momentum}, "
+                             f"dampening={self.dampening})")
 
     def step(self, grads) -> None:
         """Update every parameter in place from its gradient.
