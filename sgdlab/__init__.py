@@ -12,13 +12,16 @@ Modules, one idea each:
 - ``train``: the training loop and its ``History``
 - ``theory``: step-size, momentum and variance formulas
 - ``plots``: contours, paths and loss curves
+- ``plot_key``: a legend for the markers ``plots`` draws (start, end, minimum, saddle)
 - ``sklearn_sgd``: scikit-learn's ``SGDRegressor`` / ``SGDClassifier`` step by step, its
   learning-rate schedules, and streaming with ``partial_fit``
 - ``averaging``: iterate averaging (Polyak-Ruppert)
-- ``lr_range``: a learning-rate range test
+- ``lr_range``: a learning-rate range test, and the exact full-batch curve it follows
+- ``torch_fit``: the PyTorch minibatch loop of notebook 05, and equal-budget scored runs
 - ``compare``: several optimizers on one problem, learning rates tuned on a grid
 
-``sklearn_sgd``, ``averaging``, ``lr_range`` and ``compare`` are not imported here (this
+``sklearn_sgd``, ``averaging``, ``lr_range``, ``compare``, ``plot_key`` and
+``torch_fit`` are not imported here (this
 keeps ``import sgdlab`` light); import them by name, e.g. ``from sgdlab import compare``.
 """
 

@@ -4,6 +4,13 @@ The loss first barely moves (the rate is too small), then falls, then blows up (
 rate is too large). A good constant rate sits a safe factor below the rate at which
 the loss was lowest. The test costs one short run instead of a grid of full ones.
 
+With the full batch on a quadratic, the test is gradient descent with known rates, so
+:func:`full_batch_excess` predicts its whole curve exactly. That prediction shows what
+the test can and cannot tell: the loss turns up only once the error left along the
+top eigenvector has grown back, which happens well past ``2/L``, and only if the ramp
+left something there to amplify (:func:`left_along`). A ramp that lingers near ``1/L``
+shrinks that error below rounding, and then rounding decides where the loss blows up.
+
 >>> from sgdlab.losses import LeastSquares
 >>> X = np.random.default_rng(0).normal(size=(50, 2))
 >>> test = lr_range_test(LeastSquares(X, X @ [1.0, -1.0]), np.zeros(2), steps=60)
@@ -57,6 +64,45 @@ def exponential_ramp(lr_min: float, lr_max: float, steps: int) -> Schedule:
     steps = check.integer("steps", steps, low=2)
     ratio = math.log(lr_max / lr_min) / (steps - 1)
     return Schedule("exponential ramp", lambda t: lr_min * math.exp(ratio * t), lr_min)
+
+
+def full_batch_excess(eigenvalues, coords, lrs) -> np.ndarray:
+    """Excess loss ``f(w_t) - f(w*)`` after each step of gradient descent with rates
+    ``lrs`` on a quadratic, in exact arithmetic.
+
+    Along eigen-direction ``i`` (curvature ``lambda_i``) a step with rate ``eta``
+    multiplies the error by ``1 - eta * lambda_i``, so after ``t + 1`` steps
+    ``f - f* = 1/2 sum_i lambda_i c_i**2 prod_{s<=t} (1 - eta_s lambda_i)**2``.
+
+    Args:
+        eigenvalues: the Hessian's eigenvalues, shape (d,).
+        coords: the starting error ``w0 - w*`` in the eigenvector basis, shape (d,).
+        lrs: the rate of each step, shape (k,).
+
+    Returns:
+        The excess loss after each step, shape (k,).
+    """
+    lam = np.asarray(eigenvalues, dtype=float)
+    c = np.asarray(coords, dtype=float)
+    lrs = np.asarray(lrs, dtype=float)
+    if lam.ndim != 1 or c.shape != lam.shape:
+        raise ValueError(f"eigenvalues and coords must both have shape (d,); got "
+                         f"{lam.shape} and {c.shape}")
+    if lrs.ndim != 1:
+        raise ValueError(f"lrs must have shape (k,); got {lrs.shape}")
+    with np.errstate(divide="ignore", over="ignore"):  # a factor of exactly 0 or a huge one
+        log_factor = np.cumsum(2 * np.log(np.abs(1 - lrs[:, None] * lam)), axis=0)
+        return 0.5 * np.exp(log_factor) @ (lam * c**2)
+
+
+def left_along(eigenvalue: float, lrs) -> np.ndarray:
+    """How much of the starting error along one eigen-direction is left after each
+    step: ``prod_{s<=t} |1 - eta_s * eigenvalue|``, shape (k,) for ``lrs`` of shape (k,).
+    Its smallest value says how close the ramp came to erasing that direction."""
+    eigenvalue = check.positive("eigenvalue", eigenvalue)
+    lrs = np.asarray(lrs, dtype=float)
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.exp(np.cumsum(np.log(np.abs(1 - lrs * eigenvalue))))
 
 
 def lr_range_test(problem, w0, *, lr_min: float = 1e-4, lr_max: float = 10.0,
