@@ -200,7 +200,8 @@ def torch_report(python: Path) -> str:
         "           if d.name == 'torch' or d.name.startswith(('nvidia', 'triton'))\n"
         "           for f in d.rglob('*') if f.is_file())\n"
         "print(json.dumps([torch.__version__, torch.version.cuda, size]))\n")
-    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True,
+                         encoding="utf-8")
     if out.returncode != 0:
         return "PyTorch: not importable"
     version, cuda, size = json.loads(out.stdout)
@@ -277,7 +278,7 @@ def install(python: Path, extra: str) -> None:
     print(f"Installing SGD Lab and its dependencies ({spec}) ...", flush=True)
     _pip(python, "-c", str(LOCK), "-e", spec)
     check = subprocess.run([str(python), "-m", "pip", "check"], capture_output=True,
-                           text=True)
+                           text=True, encoding="utf-8")
     if check.returncode != 0:
         raise SetupError("The installed packages do not fit together (pip check):\n"
                          + check.stdout + "Delete .venv/ and run this command again.")

@@ -186,7 +186,7 @@ def start_lab(root: Path, home: Path, timeout: float = 90.0) -> LabServer:
     last_error = "no attempt"
     for _attempt in range(3):  # a free port can be taken between picking and binding
         port = free_port()
-        log = open(log_path, "w")  # closed by LabServer.stop
+        log = open(log_path, "w", encoding="utf-8")  # closed by LabServer.stop
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "lab", "--no-browser",
              "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",

@@ -241,10 +241,13 @@ def test_check_mode_reports_stale_and_missing_versions(tmp_path, monkeypatch, ca
     monkeypatch.setattr(gen, "SOLUTIONS", tmp_path / "solutions")
     assert gen.main(["--check"]) == 1  # missing
     assert gen.main([]) == 0
-    assert (tmp_path / SOLUTIONS[0].name).read_text() == STUDENTS[0].read_text()
+    generated = (tmp_path / SOLUTIONS[0].name).read_text(encoding="utf-8")
+    assert generated == STUDENTS[0].read_text(encoding="utf-8")
     assert gen.main(["--check"]) == 0
     source = tmp_path / "solutions" / SOLUTIONS[0].name
-    source.write_text(source.read_text().replace("Gradient descent", "Gradient  descent", 1))
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("Gradient descent", "Gradient  descent", 1),
+                      encoding="utf-8")
     assert gen.main(["--check"]) == 1
     assert "stale student version" in capsys.readouterr().out
 

@@ -20,7 +20,7 @@ LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
 def markdown(path: Path) -> list[str]:
-    nb = json.loads(path.read_text())
+    nb = json.loads(path.read_text(encoding="utf-8"))
     return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
 
 
@@ -54,7 +54,7 @@ def test_every_notebook_opens_with_goals_and_ends_with_a_summary(path):
 
 
 def test_navigation_links_form_a_chain():
-    titles = [build_nav.title_of(json.loads(p.read_text()), p) for p in NOTEBOOKS]
+    titles = [build_nav.title_of(json.loads(p.read_text(encoding="utf-8")), p) for p in NOTEBOOKS]
     for prev, here, title in zip(NOTEBOOKS, NOTEBOOKS[1:-1], titles[2:], strict=False):
         top = markdown(here)[0]
         assert f"]({prev.name})" in top or prev.name == build_nav.START
@@ -63,7 +63,7 @@ def test_navigation_links_form_a_chain():
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_committed_without_outputs(path):
-    nb = json.loads(path.read_text())
+    nb = json.loads(path.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             assert not cell["outputs"] and cell["execution_count"] is None, (
