@@ -115,7 +115,7 @@ class AdaptiveExplorer(Explorer):
                                          description="lr", readout_format=".3g",
                                          layout=layout),
             "beta": widgets.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01,
-                                        description="β", readout_format=".2f",
+                                        description="β, β₁", readout_format=".2f",
                                         layout=layout),
         }
         super().__init__(controls, figsize=figsize, dpi=dpi)
@@ -209,7 +209,7 @@ class AdaptiveExplorer(Explorer):
                 parts.append(flag(f"{opt}: loss - min {gap[-1]:.1e}, "
                                   + adaptive_reason(h, opt), gap[-1] <= 1e-8 * gap[0]))
         self.ax_loss.set_xlim(0, self.steps[result.problem])
-        self.ax_loss.set_title(f"lr = {result.lr:.3g}, β = {result.beta:.2f}, "
+        self.ax_loss.set_title(f"lr = {result.lr:.3g}, β = β₁ = {result.beta:.2f}, "
                                f"{self.steps[result.problem]} steps", fontsize=10)
         return " &nbsp;|&nbsp; ".join(parts)
 

@@ -69,7 +69,7 @@ class SGDExplorer(Explorer):
             "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.5, step=0.5,
                                          description="learning rate", readout_format=".3g"),
             "decay": widgets.FloatSlider(value=0.0, min=0.0, max=0.02, step=0.005,
-                                         description="decay", readout_format=".3f"),
+                                         description="decay c", readout_format=".3f"),
             "seed": widgets.IntSlider(value=0, min=0, max=4, description="seed"),
         }
         super().__init__(controls, figsize=(12.0, 4.0))
@@ -156,7 +156,7 @@ class SGDExplorer(Explorer):
         uphill = float(np.mean(np.diff(h.full_loss) > 0))
         late = gap[len(gap) // 2:].mean()
         verdict = self.verdict(h, lr, decay, gap)
-        return (f"lr = {lr:.3g}, decay = {decay:.3g}, seed = {self.values['seed']}: "
+        return (f"lr = {lr:.3g}, decay c = {decay:.3g}, seed = {self.values['seed']}: "
                 f"mean loss gap over the second half {late:.2e} "
                 f"(constant-lr noise level {ball:.2e}); "
                 f"{uphill:.0%} of the {h.steps} steps went uphill on the full loss. "
