@@ -275,3 +275,8 @@ def test_first_lines_carry_no_numbers_or_code():
 #: whole-catalog message tests (tests/test_checks_messages.py) run them too.
 WRONG = {"classify_stationary_point": CLASSIFY_WRONG, "escape_steps": ESCAPE_WRONG,
          "adamw_step": ADAMW_WRONG}
+#: The correct answers above, by task (run by tests/test_checks_messages.py as well).
+CORRECT = {"classify_stationary_point": [SOLUTION["classify_stationary_point"], classify_other,
+                                         classify_by_minmax],
+           "escape_steps": [SOLUTION["escape_steps"], escape_by_logs, gd_escape_steps],
+           "adamw_step": [SOLUTION["adamw_step"], adamw_other]}
