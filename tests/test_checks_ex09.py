@@ -206,7 +206,29 @@ def adamw_other(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_deca
     return np.asarray(w, dtype=float) - lr * weight_decay * np.asarray(w) - step, m, v
 
 
-@pytest.mark.parametrize("func", [SOLUTION["adamw_step"], adamw_other], ids=["solution", "other"])
+def adamw_in_place(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+    # the state updated in place and returned, as torch does (w is left alone)
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g * g
+    step = lr / (1 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1 - beta2**t) + eps)
+    return w * (1 - lr * weight_decay) - step, m, v
+
+
+def adamw_w_in_place(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+    new_w, new_m, new_v = adamw_other(w, g, m, v, t, lr, beta1, beta2, eps, weight_decay)
+    w[...] = new_w  # the weights may not be changed in place
+    return w, new_m, new_v
+
+
+def test_adamw_w_changed_in_place_is_reported():
+    with pytest.raises(CheckFailed, match="changed its argument w in place"):
+        ex09.check_adamw_step(adamw_w_in_place)
+
+
+@pytest.mark.parametrize("func", [SOLUTION["adamw_step"], adamw_other, adamw_in_place],
+                         ids=["solution", "other", "state-in-place"])
 def test_adamw_accepts_correct_answers(func, capsys):
     ex09.check_adamw_step(func)
     assert "✓ adamw_step passed 14 cases" in capsys.readouterr().out
@@ -279,4 +301,4 @@ WRONG = {"classify_stationary_point": CLASSIFY_WRONG, "escape_steps": ESCAPE_WRO
 CORRECT = {"classify_stationary_point": [SOLUTION["classify_stationary_point"], classify_other,
                                          classify_by_minmax],
            "escape_steps": [SOLUTION["escape_steps"], escape_by_logs, gd_escape_steps],
-           "adamw_step": [SOLUTION["adamw_step"], adamw_other]}
+           "adamw_step": [SOLUTION["adamw_step"], adamw_other, adamw_in_place]}

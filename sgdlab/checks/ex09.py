@@ -377,7 +377,9 @@ def _adamw_fallback(got, expected) -> str:
 def check_adamw_step(adamw_step) -> int:
     """Check ``adamw_step(w, g, m, v, t, lr, beta1, beta2, eps, weight_decay)`` step by
     step against torch.optim.AdamW's rule (decoupled decay, bias correction with t from 1),
-    each step from the correct state of the previous one."""
+    each step from the correct state of the previous one. As in exercise 08's Adam check,
+    the function may update ``m`` and ``v`` in place and return them (torch does); it must
+    not change ``w`` or ``g``."""
     task = "adamw_step"
     rows, preds = [], {key: [] for key in ADAMW_WRONGS}
     for lr, (b1, b2), eps, wd, w0, grads in _adamw_sequences(901):
@@ -387,7 +389,8 @@ def check_adamw_step(adamw_step) -> int:
             args = {"w": w, "g": g, "m": m, "v": v, "t": t, "lr": lr, "beta1": b1,
                     "beta2": b2, "eps": eps, "weight_decay": wd}
             text = call_text(task, args)
-            got = _expect_triple(task, call(task, adamw_step, args), w0.size, text, t)
+            got = _expect_triple(task, call(task, adamw_step, args, may_modify=("m", "v")),
+                                 w0.size, text, t)
             expected = adamw_variant(w, g, m, v, t, lr, b1, b2, eps, wd)
             rows.append((text, got, expected))
             with np.errstate(all="ignore"):
