@@ -481,7 +481,7 @@ def _not_attempted(task: str, func: Callable, exc: NotImplementedError) -> Check
     own_code = getattr(func, "__code__", None)
     last = frames[-1] if frames else None
     if last is None or not _is_learner_code(last.filename):
-        return StudentCodeError(task, f"a library raised NotImplementedError: {exc}")
+        return StudentCodeError(task, f"a library raised NotImplementedError\n{exc}")
     if own_code is not None and last.name != own_code.co_name:
         return NotAttempted(task, f"not finished yet: it calls {last.name}, which is not "
                                   f"attempted yet — write {last.name} first")
