@@ -90,6 +90,35 @@ def _in_mode(monkeypatch, mode: str) -> None:
     monkeypatch.setitem(_feedback._seen, "graded", False)  # graded mode is sticky
 
 
+def _all_outcomes() -> tuple[dict, list]:
+    """label -> the failure (None if it passed) for every wrong answer; and whether each
+    correct answer of exercises 01-09 passed."""
+    wrong = {}
+    for module, task, label, func in ENTRIES:
+        wrong[label] = _run(module, task, func)
+    right = []
+    for number in range(1, 10):
+        tests = importlib.import_module(f"test_checks_ex0{number}")
+        checks = importlib.import_module(f"sgdlab.checks.ex0{number}")
+        for task, funcs in getattr(tests, "CORRECT", {}).items():
+            for func in funcs:
+                right.append((f"ex0{number}-{task}", _run(checks, task, func) is None))
+    return wrong, right
+
+
+_OUTCOMES: dict = {}
+
+
+def _outcomes(mode: str) -> tuple[dict, list]:
+    """:func:`_all_outcomes` in ``mode``, run once per session (each run of the whole
+    catalog takes a while)."""
+    if mode not in _OUTCOMES:
+        with pytest.MonkeyPatch.context() as patch:
+            _in_mode(patch, mode)
+            _OUTCOMES[mode] = _all_outcomes()
+    return _OUTCOMES[mode]
+
+
 def test_the_catalog_covers_every_exercise():
     modules = {module.__name__ for module, *_ in ENTRIES}
     assert modules == {f"sgdlab.checks.ex0{k}" for k in range(1, 10)}
@@ -105,11 +134,11 @@ def test_the_contract_test_can_fail():
     assert _contract_breaches("your function raised IndexError on line 3 of your code") == []
 
 
-def test_graded_mode_shows_one_line_with_no_code_and_no_numbers(monkeypatch):
-    _in_mode(monkeypatch, "graded")
+def test_graded_mode_shows_one_line_with_no_code_and_no_numbers():
+    wrong, right = _outcomes("graded")
     breaches, passed, counts = [], [], {"caught": 0, "diagnosis": 0, "feedback": 0}
-    for module, task, label, func in ENTRIES:
-        failure = _run(module, task, func)
+    for module, task, label, _ in ENTRIES:
+        failure = wrong[label]
         if failure is None:
             passed.append(label)
             continue
@@ -122,27 +151,25 @@ def test_graded_mode_shows_one_line_with_no_code_and_no_numbers(monkeypatch):
         counts[kind] += 1
     print(f"\ngraded mode: {len(ENTRIES)} wrong answers, {counts['caught']} caught "
           f"({counts['diagnosis']} by a diagnosis of the task, {counts['feedback']} by the "
-          "shared feedback: type, shape, exception, ...)")
+          f"shared feedback: type, shape, exception, ...); {sum(ok for _, ok in right)} of "
+          f"{len(right)} right answers passed")
     assert not passed, f"wrong answers passed in graded mode: {passed}"
     assert not breaches, "\n".join(f"{label}: {shown!r} {found}"
                                    for label, shown, found in breaches)
+    assert all(ok for _, ok in right)
 
 
-def test_self_study_mode_shows_the_same_first_line_and_the_detail(monkeypatch):
-    graded_lines = {}
-    for mode in ("graded", "self-study"):
-        _in_mode(monkeypatch, mode)
-        for module, task, label, func in ENTRIES:
-            failure = _run(module, task, func)
-            assert failure is not None, f"{label} passed in {mode} mode"
-            if mode == "graded":
-                graded_lines[label] = failure.message
-                continue
-            lines = failure.message.splitlines()
-            assert len(lines) >= 2, f"{label}: no detail in self-study mode: {lines}"
-            assert not _contract_breaches(lines[0]), (label, lines[0])
-            if not isinstance(failure, StudentCodeError):  # graded names the line instead
-                assert lines[0] == graded_lines[label], label
+def test_self_study_mode_shows_the_same_first_line_and_the_detail():
+    graded, _ = _outcomes("graded")
+    self_study, right = _outcomes("self-study")
+    for label, failure in self_study.items():
+        assert failure is not None, f"{label} passed in self-study mode"
+        lines = failure.message.splitlines()
+        assert len(lines) >= 2, f"{label}: no detail in self-study mode: {lines}"
+        assert not _contract_breaches(lines[0]), (label, lines[0])
+        if not isinstance(failure, StudentCodeError):  # graded names the line instead
+            assert lines[0] == graded[label].message, label
+    assert all(ok for _, ok in right)
 
 
 # --- references taken at import -------------------------------------------------------------
@@ -235,33 +262,17 @@ def numpy_lying_to_the_checks(monkeypatch):
         yield calls
 
 
-def _all_outcomes() -> tuple[dict, list]:
-    """label -> message (None if it passed) for every wrong answer; and whether each
-    correct answer of exercises 01-09 passed."""
-    wrong = {}
-    for module, task, label, func in ENTRIES:
-        failure = _run(module, task, func)
-        wrong[label] = None if failure is None else failure.message
-    right = []
-    for number in range(1, 10):
-        tests = importlib.import_module(f"test_checks_ex0{number}")
-        checks = importlib.import_module(f"sgdlab.checks.ex0{number}")
-        for task, funcs in getattr(tests, "CORRECT", {}).items():
-            for func in funcs:
-                right.append((f"ex0{number}-{task}", _run(checks, task, func) is None))
-    return wrong, right
-
-
 def test_numpy_patched_before_the_checks_changes_no_verdict(monkeypatch):
     """Every wrong answer of the catalog fails with the very same message, every right
     answer still passes, and no check asked the replaced functions anything."""
+    wrong, right = _outcomes("self-study")
     _in_mode(monkeypatch, "self-study")
-    wrong, right = _all_outcomes()
     with numpy_lying_to_the_checks(monkeypatch) as calls:
         wrong_patched, right_patched = _all_outcomes()
-    assert all(message is not None for message in wrong.values())
+    assert all(failure is not None for failure in wrong.values())
     assert all(passed for _, passed in right)
-    changed = [label for label in wrong if wrong_patched[label] != wrong[label]]
+    changed = [label for label in wrong if wrong_patched[label] is None
+               or wrong_patched[label].message != wrong[label].message]
     assert not changed, [(label, wrong_patched[label]) for label in changed]
     assert right_patched == right
     assert not calls, sorted(set(calls))
