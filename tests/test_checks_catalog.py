@@ -5,13 +5,15 @@ explains them, so they must get the generic message (and count as generic). The 
 live in tests/test_checks_exNN.py (CATALOG, CORRECT); each is also asserted one by one
 there. Run with -s to see the table."""
 
+import contextlib
 import importlib
+import io
 
 import numpy as np
 import pytest
 from exercise_support import diagnosed_as, first_line_is_a_property, outcome
 
-from sgdlab.checks import CheckFailed
+from sgdlab.checks import CheckFailed, _feedback
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 
 pytest.importorskip("torch")
@@ -74,6 +76,61 @@ def test_catalog_totals(capsys):
                   f"{c['generic']:7d} {c['wrong']:5d} | {c['correct']:5d} {c['accepted']:2d}")
     assert totals["caught"] == totals["entries"], "a wrong answer passed"
     assert totals["wrong"] == 0, "a wrong answer got another mistake's diagnosis"
+    assert totals["generic"] <= 0.05 * totals["caught"]
+    assert totals["accepted"] == totals["correct"], "a correct answer failed"
+
+
+def _graded_outcome(checks, task: str, func) -> tuple[str, str]:
+    """Like ``outcome``, in graded mode, where a message is the diagnosis's first line
+    only: the conclusion is "passed", "generic", the keys of the diagnoses whose first
+    line it is (joined by "|": some share one), or "other"."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            getattr(checks, f"check_{task}")(func)
+    except AssertionError as failure:
+        message = getattr(failure, "message", str(failure))
+        if message == checks.GENERIC[task].failed:
+            return "generic", message
+        found = [key for key, m in checks.MISTAKES[task].items() if m.failed == message]
+        return ("|".join(found) or "other"), message
+    return "passed", ""
+
+
+def test_catalog_totals_in_graded_mode(monkeypatch, capsys):
+    """The same catalog with SGDLAB_FEEDBACK=graded: every wrong answer is caught, each
+    gets its diagnosis's first line (and nothing else), every right answer passes. An
+    entry whose expected message is the shared feedback's ("~...") is counted apart: its
+    pattern is matched against the detail, which graded mode does not show."""
+    monkeypatch.setenv("SGDLAB_FEEDBACK", "graded")
+    monkeypatch.setitem(_feedback._seen, "graded", False)
+    totals = dict.fromkeys(("entries", "caught", "right", "generic", "feedback", "wrong",
+                            "correct", "accepted"), 0)
+    for tests, checks in _suites():
+        for task, entries in tests.CATALOG.items():
+            for expected, func in entries:
+                conclusion, message = _graded_outcome(checks, task, func)
+                totals["entries"] += 1
+                if conclusion == "passed":
+                    continue
+                totals["caught"] += 1
+                assert "\n" not in message, message
+                if expected.startswith("~"):
+                    totals["feedback"] += 1
+                    totals["wrong"] += conclusion != "other"
+                elif conclusion == "generic":
+                    totals["generic"] += 1
+                    totals["wrong"] += expected != "generic"
+                elif expected in conclusion.split("|"):
+                    totals["right"] += 1
+                else:
+                    totals["wrong"] += 1
+            for func in tests.CORRECT[task]:
+                totals["correct"] += 1
+                totals["accepted"] += _graded_outcome(checks, task, func)[0] == "passed"
+    with capsys.disabled():
+        print("\ngraded mode: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    assert totals["caught"] == totals["entries"], "a wrong answer passed"
+    assert totals["wrong"] == 0, "a wrong answer got another mistake's first line"
     assert totals["generic"] <= 0.05 * totals["caught"]
     assert totals["accepted"] == totals["correct"], "a correct answer failed"
 

@@ -209,7 +209,7 @@ CATALOG = {
         ("step_positive", lambda w, g, lr: lr * g),
         ("truncated", _truncating),
         ("truncated", _truncating_empty),
-        ("~changed its argument `w` in place", _in_place),
+        ("~changed its argument w in place", _in_place),
         ("~got a list of length", lambda w, g, lr: list(w - lr * g)),
         ("~did you forget to `return`", lambda w, g, lr: None),
         ("generic", lambda w, g, lr: w + g),  # two mistakes at once
@@ -223,7 +223,7 @@ CATALOG = {
         ("together", _differences("together")),
         ("ignores_h", _differences("fixed h")),
         ("integer_nudge", _integer_nudge),
-        ("~changed its argument `w` in place", _no_restore),
+        ("~changed its argument w in place", _no_restore),
     ],
     "stability_threshold": [
         ("smallest", lambda H: 2 / np.linalg.eigvalsh(H)[0]),

@@ -190,7 +190,7 @@ CATALOG = {
         ("one_step", _epoch("epoch", kind="one step")),
         ("unpaired", _epoch("epoch", kind="unpaired")),
         ("uphill", _epoch("epoch", kind="uphill")),
-        ("~changed its argument `X` in place.*shuffle an index array", _shuffles_data),
+        ("~changed its argument X in place\n.*shuffle an index array", _shuffles_data),
     ],
     "run_sgd": [
         ("same_order", _shuffle_once),

@@ -137,7 +137,7 @@ CATALOG = {
         ("from_first", lambda path, start: np.asarray(path, float)[1:].mean(axis=0)),
         ("before", lambda path, start: np.asarray(path, float)[:start].mean(axis=0)),
         ("truncated", _truncating_average),
-        ("~expected the averaged weights as a numpy array of shape",
+        ("~Expected the averaged weights as a numpy array of shape",
          lambda path, start: np.cumsum(path[start:], axis=0)
          / np.arange(1, len(path) - start + 1)[:, None]),
     ],

@@ -105,7 +105,7 @@ CATALOG = {
         ("no_division", lambda ws: np.cumsum(ws[1:], axis=0)),
         ("lagging", lambda ws: np.cumsum(ws[:-1], axis=0) / np.arange(1, len(ws))[:, None]),
         ("truncated", _truncating),
-        ("~changed its argument `ws` in place", _in_place),
+        ("~changed its argument ws in place", _in_place),
         ("generic", lambda ws: np.cumsum(ws, axis=0)[1:] / (len(ws) - 1)),
     ],
 }

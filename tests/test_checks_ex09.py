@@ -94,7 +94,7 @@ def _smallest_only(H, tol=1e-9):
     return "minimum" if lam.min() > 0 else "saddle"
 
 
-@pytest.mark.parametrize("func,diagnosis", [
+CLASSIFY_WRONG = [
     (lambda H, tol=1e-9: _signs(np.diag(H).astype(float), tol),
      "the classification follows the diagonal entries"),
     (_det_rule, "a maximum is classified as a minimum"),
@@ -111,8 +111,12 @@ def _smallest_only(H, tol=1e-9):
     (lambda H, tol=1e-9: None, "the result is not one of the four labels"),
     (lambda H, tol=1e-9: "saddle" if H.shape[0] == 3 else
      SOLUTION["classify_stationary_point"](H, tol), "a maximum point is classified as"),
-], ids=["diagonal", "determinant", "det-trace", "swapped", "no-tol", "zero-positive",
-        "mixed-max", "smallest-only", "abs", "capitalised", "none", "3d-saddle"])
+]
+CLASSIFY_IDS = ["diagonal", "determinant", "det-trace", "swapped", "no-tol", "zero-positive",
+        "mixed-max", "smallest-only", "abs", "capitalised", "none", "3d-saddle"]
+
+
+@pytest.mark.parametrize("func,diagnosis", CLASSIFY_WRONG, ids=CLASSIFY_IDS)
 def test_classify_names_the_mistake(func, diagnosis):
     assert first_line(ex09.check_classify_stationary_point, func).startswith(diagnosis)
 
@@ -147,7 +151,7 @@ def _loop(growth_of, stop=lambda y, r: y >= r, at_least_one=False):
     return escape
 
 
-@pytest.mark.parametrize("func,diagnosis", [
+ESCAPE_WRONG = [
     (lambda lr, c, y0, r: max(math.floor(math.log(r / y0) / math.log(1 + lr * abs(c))), 0),
      "the count is one short"),
     (lambda lr, c, y0, r: SOLUTION["escape_steps"](lr, c, y0, r) + 1, "the count is one too many"),
@@ -165,8 +169,12 @@ def _loop(growth_of, stop=lambda y, r: y >= r, at_least_one=False):
     (lambda lr, c, y0, r: None, "the result is not a whole number of steps"),
     (lambda lr, c, y0, r: SOLUTION["escape_steps"](lr, c, y0, r) // 2 + (r > 1),
      "the number of steps is too small"),
-], ids=["floor", "one-more", "no-curvature", "linear-log", "do-while", "strict", "log10",
-        "float", "none", "halved"])
+]
+ESCAPE_IDS = ["floor", "one-more", "no-curvature", "linear-log", "do-while", "strict", "log10",
+        "float", "none", "halved"]
+
+
+@pytest.mark.parametrize("func,diagnosis", ESCAPE_WRONG, ids=ESCAPE_IDS)
 def test_escape_names_the_mistake(func, diagnosis):
     assert first_line(ex09.check_escape_steps, func).startswith(diagnosis)
 
@@ -198,7 +206,29 @@ def adamw_other(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_deca
     return np.asarray(w, dtype=float) - lr * weight_decay * np.asarray(w) - step, m, v
 
 
-@pytest.mark.parametrize("func", [SOLUTION["adamw_step"], adamw_other], ids=["solution", "other"])
+def adamw_in_place(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+    # the state updated in place and returned, as torch does (w is left alone)
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g * g
+    step = lr / (1 - beta1**t) * m / (np.sqrt(v) / math.sqrt(1 - beta2**t) + eps)
+    return w * (1 - lr * weight_decay) - step, m, v
+
+
+def adamw_w_in_place(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+    new_w, new_m, new_v = adamw_other(w, g, m, v, t, lr, beta1, beta2, eps, weight_decay)
+    w[...] = new_w  # the weights may not be changed in place
+    return w, new_m, new_v
+
+
+def test_adamw_w_changed_in_place_is_reported():
+    with pytest.raises(CheckFailed, match="changed its argument w in place"):
+        ex09.check_adamw_step(adamw_w_in_place)
+
+
+@pytest.mark.parametrize("func", [SOLUTION["adamw_step"], adamw_other, adamw_in_place],
+                         ids=["solution", "other", "state-in-place"])
 def test_adamw_accepts_correct_answers(func, capsys):
     ex09.check_adamw_step(func)
     assert "✓ adamw_step passed 14 cases" in capsys.readouterr().out
@@ -218,7 +248,7 @@ def _adam_step(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay
     return w - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
 
 
-@pytest.mark.parametrize("func,diagnosis", [
+ADAMW_WRONG = [
     (_adam_step, "the weight decay is mixed into the gradient"),
     (_variant(decay="after"), "the decay is applied after the Adam step"),
     (_variant(decay="no_lr"), "the decay factor does not scale with the learning rate"),
@@ -234,8 +264,12 @@ def _adam_step(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay
     (lambda w, g, m, v, t, lr, b1=0.9, b2=0.999, eps=1e-8, wd=0.01:
      (SOLUTION["adamw_step"](w, g, m, v, t, lr, b1, b2, eps, wd)[0], m, v),
      "new_m and new_v differ"),
-], ids=["l2", "after", "no-lr", "none", "no-correction", "eps-inside", "hat-state", "uphill",
-        "t-plus-one", "only-w", "old-state"])
+]
+ADAMW_IDS = ["l2", "after", "no-lr", "none", "no-correction", "eps-inside", "hat-state", "uphill",
+        "t-plus-one", "only-w", "old-state"]
+
+
+@pytest.mark.parametrize("func,diagnosis", ADAMW_WRONG, ids=ADAMW_IDS)
 def test_adamw_names_the_mistake(func, diagnosis):
     assert first_line(ex09.check_adamw_step, func).startswith(diagnosis)
 
@@ -255,5 +289,16 @@ def test_first_lines_carry_no_numbers_or_code():
         for prop, _ in messages.values():
             assert not any(ch.isdigit() for ch in prop.replace("2 x 2", "")), prop
             assert "(" not in prop and "*" not in prop and "=" not in prop, prop
-    for _, (prop, _) in ex09.ADAMW_WRONGS.items():
+    for _, (prop, _) in ex09.ADAMW_WRONGS.values():
         assert not any(ch.isdigit() for ch in prop) and "*" not in prop, prop
+
+
+#: Every wrong answer above, by task: (the start of its first line, the function); the
+#: whole-catalog message tests (tests/test_checks_messages.py) run them too.
+WRONG = {"classify_stationary_point": CLASSIFY_WRONG, "escape_steps": ESCAPE_WRONG,
+         "adamw_step": ADAMW_WRONG}
+#: The correct answers above, by task (run by tests/test_checks_messages.py as well).
+CORRECT = {"classify_stationary_point": [SOLUTION["classify_stationary_point"], classify_other,
+                                         classify_by_minmax],
+           "escape_steps": [SOLUTION["escape_steps"], escape_by_logs, gd_escape_steps],
+           "adamw_step": [SOLUTION["adamw_step"], adamw_other, adamw_in_place]}

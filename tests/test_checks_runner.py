@@ -2,6 +2,7 @@
 error, the time limit, arguments changed in place, named types (hostile learner code is
 in test_checks_hostile.py)."""
 
+import re
 import signal
 import threading
 
@@ -92,7 +93,7 @@ def test_a_function_that_never_returns_is_stopped(monkeypatch):
             w = w + 0
 
     with pytest.raises(TimedOut, match=r"stopped: its calls took longer than this check's "
-                                       r"time limit of 0.05 s") as info:
+                                       r"time limit in all\nThe limit is 0.05 s") as info:
         ex01.check_gd_step(gd_step)
     assert "It was running line" in str(info.value) and "in gd_step" in str(info.value)
     # no signal is used: the learner's timers and handlers are left alone
@@ -137,7 +138,7 @@ def test_an_argument_changed_in_place_is_reported():
         w -= lr * g
         return w
 
-    with pytest.raises(CheckFailed, match=r"changed its argument `w` in place"):
+    with pytest.raises(CheckFailed, match=r"changed its argument w in place"):
         ex01.check_gd_step(gd_step)
 
 
@@ -179,13 +180,15 @@ def test_jupyter_shows_the_message_instead_of_a_traceback():
     (None, "got None: did you forget to `return` it"),
     ([1.0, 2.0, 3.0], "got a list of length 3"),
     (np.zeros((3, 1)), r"got shape \(3, 1\)"),
-    (np.array([1.0, np.nan, 0.0]), "contains NaN or inf"),
-    (np.array(["a", "b", "c"]), "must hold numbers"),
+    (np.array([1.0, np.nan, 0.0]), "NaN or inf entries"),
+    (np.array(["a", "b", "c"]), "entries that are not numbers"),
     (np.ones(3, dtype=complex), "complex entries"),
 ])
 def test_wrong_types_and_shapes_are_named(value, pattern):
-    with pytest.raises(CheckFailed, match=pattern):
+    with pytest.raises(CheckFailed, match=pattern) as info:
         expect_array("task", value, (3,))
+    first, *detail = info.value.message.splitlines()  # the property first, then the detail
+    assert detail and not re.search(r"[=(`\d]", first), first
 
 
 def test_a_tensor_is_named_as_such():
@@ -203,8 +206,10 @@ def test_a_tensor_is_named_as_such():
     (1 + 2j, "complex"),
 ])
 def test_a_number_is_required_where_one_is_expected(value, pattern):
-    with pytest.raises(CheckFailed, match=pattern):
+    with pytest.raises(CheckFailed, match=pattern) as info:
         expect_number("task", value)
+    first, *detail = info.value.message.splitlines()
+    assert detail and not re.search(r"[=(`\d]", first), first
 
 
 @pytest.mark.parametrize("batch_size,epochs", [(1, 2), (7, 3), (30, 2)])

@@ -78,7 +78,7 @@ def test_graded_in_place_change_does_not_show_the_values(mode):
         w -= lr * g
         return w
 
-    with pytest.raises(CheckFailed, match="changed its argument `w` in place") as info:
+    with pytest.raises(CheckFailed, match="changed its argument w in place") as info:
         ex01.check_gd_step(gd_step)
     assert "\n" not in str(info.value) and "afterwards" not in str(info.value)
 

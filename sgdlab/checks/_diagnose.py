@@ -17,8 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from sgdlab.checks import _safe
 from sgdlab.checks._feedback import CheckFailed, fmt
 
 #: Cases a mistake must explain (where it differs from the right answer) to be named.
@@ -87,10 +86,10 @@ def same(a: Any, b: Any, *, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
         return (isinstance(a, tuple | list) and len(a) == len(b)
                 and all(same(x, y, rtol=rtol, atol=atol) for x, y in zip(a, b, strict=True)))
     try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        a, b = _safe.asarray(a, dtype=float), _safe.asarray(b, dtype=float)
     except (TypeError, ValueError):
         return False
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol,
+    return a.shape == b.shape and bool(_safe.allclose(a, b, rtol=rtol, atol=atol,
                                                   equal_nan=True))
 
 

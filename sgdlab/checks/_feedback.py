@@ -26,6 +26,10 @@ import numpy as np
 
 from sgdlab.checks import _safe
 
+# types and dtypes, bound at import like the functions in _safe
+_np_ndarray, _np_number, _np_bool = np.ndarray, np.number, np.bool_
+_np_complexfloating = np.complexfloating
+
 #: The environment variable that selects the feedback mode, and its allowed values.
 MODE_VARIABLE = "SGDLAB_FEEDBACK"
 MODES = ("self-study", "graded")
@@ -142,7 +146,7 @@ def describe(value: Any) -> str:
 def _shape_hint(got: tuple, want: tuple) -> str:
     if len(got) == len(want) == 2 and got == want[::-1]:
         return " Rows and columns are swapped: did you transpose?"
-    if int(np.prod(got)) == int(np.prod(want)) and got != want:
+    if int(_safe.prod(got)) == int(_safe.prod(want)) and got != want:
         return " It has the right number of entries but an extra or missing axis."
     if len(want) == 1 and len(got) == 2 and got == (want[0], want[0]):
         return (" An (n,) array met an (n, 1) array and broadcasting made a square: "
@@ -171,29 +175,35 @@ def expect_array(task: str, value: Any, shape: tuple[int, ...], *, what: str = "
 
 def _expect_array(task: str, value: Any, shape: tuple[int, ...], *, what: str,
                   finite: bool) -> np.ndarray:
+    # first line: the property, in words (kept in graded mode); then the detail
     want = f"a numpy array of shape {shape}"
     if value is None:
-        raise CheckFailed(task, f"expected {what} as {want}, got None: did you forget "
-                                "to `return` it?")
+        raise CheckFailed(task, f"your function returned None instead of {what}\nExpected "
+                                f"{what} as {want}, got None: did you forget to `return` it?")
     if _is_tensor(value):
-        raise CheckFailed(task, f"expected {want}, got {describe(value)}: convert it with "
-                                ".detach().numpy() (and copy it if you keep it)")
+        raise CheckFailed(task, f"{what}: a torch tensor, not a numpy array\nExpected {want}, "
+                                f"got {describe(value)}: convert it with .detach().numpy() "
+                                "(and copy it if you keep it)")
     if isinstance(value, list | tuple):
-        raise CheckFailed(task, f"expected {want}, got {describe(value)}: turn it into an "
+        raise CheckFailed(task, f"{what}: a {type(value).__name__}, not a numpy array\n"
+                                f"Expected {want}, got {describe(value)}: turn it into an "
                                 "array with np.array(...)")
-    if not isinstance(value, np.ndarray):
-        raise CheckFailed(task, f"expected {what} as {want}, got {describe(value)}")
+    if not isinstance(value, _np_ndarray):
+        raise CheckFailed(task, f"{what}: not a numpy array\nExpected {what} as {want}, "
+                                f"got {describe(value)}")
     if value.shape != tuple(shape):
-        raise CheckFailed(task, f"expected {what} as {want}, got shape {value.shape}."
-                          + _shape_hint(value.shape, tuple(shape)))
-    if np.iscomplexobj(value):
-        raise CheckFailed(task, f"{what} has complex entries: for a symmetric matrix use "
-                                "np.linalg.eigvalsh, which returns real eigenvalues")
-    if not (np.issubdtype(value.dtype, np.number) and not np.issubdtype(value.dtype, np.bool_)):
-        raise CheckFailed(task, f"{what} must hold numbers; got dtype {value.dtype}")
+        raise CheckFailed(task, f"the shape of {what} is wrong\nExpected {what} as {want}, got "
+                                f"shape {value.shape}." + _shape_hint(value.shape, tuple(shape)))
+    if _safe.iscomplexobj(value):
+        raise CheckFailed(task, f"{what}: complex entries, not real numbers\nFor a "
+                                "symmetric matrix use np.linalg.eigvalsh, which returns real "
+                                "eigenvalues")
+    if not (_safe.issubdtype(value.dtype, _np_number)
+            and not _safe.issubdtype(value.dtype, _np_bool)):
+        raise CheckFailed(task, f"{what}: entries that are not numbers\nIts dtype is {value.dtype}")
     out = value.astype(float)
     if finite and not _safe.all(_safe.isfinite(out)):
-        raise CheckFailed(task, f"{what} contains NaN or inf: {fmt(out)}")
+        raise CheckFailed(task, f"{what}: NaN or inf entries\nReturned {fmt(out)}")
     return out
 
 
@@ -210,27 +220,33 @@ def expect_number(task: str, value: Any, *, what: str = "the result",
 
 
 def _expect_number(task: str, value: Any, *, what: str) -> float:
+    # first line: the property, in words (kept in graded mode); then the detail
     if value is None:
-        raise CheckFailed(task, f"expected {what} as a number, got None: did you forget "
-                                "to `return` it?")
+        raise CheckFailed(task, f"your function returned None instead of {what}\nExpected "
+                                f"{what} as a number, got None: did you forget to `return` "
+                                "it?")
     if _is_tensor(value):
-        raise CheckFailed(task, f"expected {what} as a Python number, got "
-                                f"{describe(value)}: use .item()")
-    if isinstance(value, np.ndarray) and value.ndim == 0:
+        raise CheckFailed(task, f"{what}: a torch tensor, not a Python number\nExpected "
+                                f"{what} as a Python number, got {describe(value)}: use "
+                                ".item()")
+    if isinstance(value, _np_ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, bool | np.bool_):
-        raise CheckFailed(task, f"expected {what} as a number, got {describe(value)}")
-    if isinstance(value, complex | np.complexfloating):
-        raise CheckFailed(task, f"{what} is complex ({value}): for a symmetric matrix use "
-                                "np.linalg.eigvalsh, which returns real eigenvalues")
+    if isinstance(value, bool | _np_bool):
+        raise CheckFailed(task, f"{what}: a boolean, not a number\nExpected {what} as a "
+                                f"number, got {describe(value)}")
+    if isinstance(value, complex | _np_complexfloating):
+        raise CheckFailed(task, f"{what}: complex, not a real number\nGot {value}: for a "
+                                "symmetric matrix use np.linalg.eigvalsh, which returns real "
+                                "eigenvalues")
     if not isinstance(value, numbers.Real):
         extra = ""
-        if isinstance(value, np.ndarray | list | tuple):
+        if isinstance(value, _np_ndarray | list | tuple):
             extra = ": return one number, not a collection"
-        raise CheckFailed(task, f"expected {what} as one number, got {describe(value)}{extra}")
+        raise CheckFailed(task, f"{what}: not one number\nExpected {what} as one number, "
+                                f"got {describe(value)}{extra}")
     value = float(value)
-    if not np.isfinite(value):
-        raise CheckFailed(task, f"{what} is {value}; expected a finite number")
+    if not _safe.isfinite(value):
+        raise CheckFailed(task, f"{what}: not a finite number\nGot {value}")
     return value
 
 
@@ -252,10 +268,10 @@ def mismatch(task: str, call: str, got: Any, expected: Any, *,
     if close(got, expected, rtol=rtol, atol=atol):
         return
     details = f"\n    {call}\n    returned  {fmt(got)}\n    expected  {fmt(expected)}"
-    g, e = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    g, e = _safe.asarray(got, dtype=float), _safe.asarray(expected, dtype=float)
     if g.shape == e.shape and g.ndim >= 1 and g.size > 12:
         bad = ~_safe.isclose(g, e, rtol=rtol, atol=atol)
-        first = int(np.argmax(bad.reshape(len(g), -1).any(axis=1)))
+        first = int(_safe.argmax(bad.reshape(len(g), -1).any(axis=1)))
         label = "row" if g.ndim > 1 else "entry"
         details += (f"\n    first difference at {label} {first}: returned {fmt(g[first])}, "
                     f"expected {fmt(e[first])}")

@@ -465,7 +465,7 @@ def _copy_arg(value: Any) -> Any:
 def _changed(before: Any, after: Any) -> bool:
     if isinstance(before, np.ndarray):
         return not (isinstance(after, np.ndarray) and before.shape == after.shape
-                    and np.array_equal(before, after, equal_nan=True))
+                    and _safe.array_equal(before, after, equal_nan=True))
     if isinstance(before, list):
         try:
             return len(before) != len(after) or any(
@@ -481,7 +481,7 @@ def _not_attempted(task: str, func: Callable, exc: NotImplementedError) -> Check
     own_code = getattr(func, "__code__", None)
     last = frames[-1] if frames else None
     if last is None or not _is_learner_code(last.filename):
-        return StudentCodeError(task, f"a library raised NotImplementedError: {exc}")
+        return StudentCodeError(task, f"a library raised NotImplementedError\n{exc}")
     if own_code is not None and last.name != own_code.co_name:
         return NotAttempted(task, f"not finished yet: it calls {last.name}, which is not "
                                   f"attempted yet — write {last.name} first")
@@ -532,20 +532,21 @@ def _timed_out(task: str, state: _CheckState, over: _Overtime) -> TimedOut:
     calls = f"{budget.calls} call{'s' if budget.calls != 1 else ''}"
     if over.catching:
         return TimedOut(task, (
-            f"your function was still running when this check's time limit of {limit} was "
-            "up, and it keeps catching the exception that stops it"
-            f"\nThe check gave up on it after {over.elapsed:.2f} s ({calls}, "
-            f"{budget.used:.2f} s in all).{where}\nA bare `except:` (or `except "
+            "your function was still running when this check's time limit was up, and it "
+            "keeps catching the exception that stops it"
+            f"\nThe limit is {limit} for all calls together. The check gave up on it after "
+            f"{over.elapsed:.2f} s ({calls}, {budget.used:.2f} s in all).{where}"
+            "\nA bare `except:` (or `except "
             "BaseException:`) inside a loop catches everything, including the stop: catch "
             "only the errors you expect, e.g. `except ValueError:`. Restart the kernel to "
             "stop it for good."))
     if not over.stopped:
         return TimedOut(task, (
-            f"your function was still running when this check's time limit of {limit} was "
-            "up, inside one long call into compiled code (numpy, torch, time.sleep, ...) "
-            "that Python cannot interrupt"
-            f"\nThe check waited {over.elapsed:.2f} s for that call ({calls}, "
-            f"{budget.used:.2f} s in all).{where}"
+            "your function was still running when this check's time limit was up, inside "
+            "one long call into compiled code that Python cannot interrupt"
+            f"\nThe limit is {limit} for all calls together; the call was into numpy, "
+            "torch, time.sleep or the like. The check waited "
+            f"{over.elapsed:.2f} s for that call ({calls}, {budget.used:.2f} s in all).{where}"
             "\nYour function has been told to stop: it stops as soon as that call returns "
             "and keeps running in the background until then."))
     if budget.calls > 1 and over.elapsed < budget.seconds / 2:
@@ -555,10 +556,11 @@ def _timed_out(task: str, state: _CheckState, over: _Overtime) -> TimedOut:
         why = ("It takes far longer than it should. Is there a loop that never ends (a "
                "`while` whose condition never changes)?")
     return TimedOut(task, (
-        f"your function was stopped: its calls took longer than this check's time limit of "
-        f"{limit} in all"
-        f"\nIt ran {budget.used:.2f} s in {calls}; the last call had run "
-        f"{over.elapsed:.2f} s when it was stopped. {why}{where}"))
+        "your function was stopped: its calls took longer than this check's time limit in "
+        "all"
+        f"\nThe limit is {limit} for all calls together. It ran {budget.used:.2f} s in "
+        f"{calls}; the last call had run {over.elapsed:.2f} s when it was stopped. "
+        f"{why}{where}"))
 
 
 def _raised(task: str, func: Callable, exc: BaseException) -> CheckFailed:
@@ -575,7 +577,7 @@ def _raised(task: str, func: Callable, exc: BaseException) -> CheckFailed:
         where = f"\nThe error was raised inside {library}, called from {_quote(frame)}"
     if isinstance(exc, SystemExit):
         return StudentCodeError(task, (
-            f"your function called sys.exit() (it raised SystemExit), which would stop "
+            f"your function called sys.exit, which raises SystemExit and would stop "
             f"the program{where}\nReturn a value instead; the check caught it, so nothing "
             "else was stopped."))
     if isinstance(exc, KeyboardInterrupt):
@@ -586,7 +588,7 @@ def _raised(task: str, func: Callable, exc: BaseException) -> CheckFailed:
         line = f" on line {frame.lineno} of your code, in {frame.name}" if frame else ""
         return StudentCodeError(task, f"your function raised {name}{line}")
     hint = _hint(exc)
-    return StudentCodeError(task, f"your function raised {name}: {exc}{where}"
+    return StudentCodeError(task, f"your function raised {name}\n{name}: {exc}{where}"
                                   + (f"\n{hint}" if hint else ""))
 
 
@@ -666,10 +668,8 @@ def call(task: str, func: Callable, args: dict[str, Any], *,
                 advice = (f"compute a new array (`{name} = {name} - ...`, or "
                           f"`{name} = {name}.copy()` first) instead of `{name} -= ...` or "
                           f"`{name}[i] = ...`.")
-            if graded():
-                raise CheckFailed(task, f"your function changed its argument `{name}` in place")
-            raise CheckFailed(task, f"your function changed its argument `{name}` in place "
-                                    f"(it was {fmt(before)}, afterwards {fmt(after)}). Leave "
+            raise CheckFailed(task, f"your function changed its argument {name} in place\n"
+                                    f"It was {fmt(before)}, afterwards {fmt(after)}. Leave "
                                     f"the caller's arrays alone: {advice}")
     return result
 

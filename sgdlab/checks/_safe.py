@@ -37,8 +37,11 @@ all = _np.all  # noqa: A001 - the numpy function, on purpose
 any = _np.any  # noqa: A001
 abs = _np.abs  # noqa: A001
 max = _np.max  # noqa: A001
+min = _np.min  # noqa: A001
 argmax = _np.argmax
 unique = _np.unique
+bincount = _np.bincount
+shares_memory = _np.shares_memory
 prod = _np.prod
 zeros = _np.zeros
 sqrt = _np.sqrt
@@ -51,8 +54,8 @@ errstate = _np.errstate
 #: The names above, with the numpy object each must still be (see :func:`patched_numpy`).
 NUMPY_NAMES = {name: getattr(_np, name) for name in (
     "allclose", "isclose", "array_equal", "array", "asarray", "isfinite", "iscomplexobj",
-    "issubdtype", "all", "any", "abs", "max", "argmax", "unique", "prod", "zeros", "sqrt",
-    "printoptions", "array2string", "errstate")}
+    "issubdtype", "all", "any", "abs", "max", "min", "argmax", "unique", "bincount",
+    "shares_memory", "prod", "zeros", "sqrt", "printoptions", "array2string", "errstate")}
 
 
 def patched_numpy() -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sgdlab.checks import _safe
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 from sgdlab.checks._feedback import expect_array, expect_number
 from sgdlab.checks._runner import call, call_text, task_check
@@ -52,10 +53,10 @@ MISTAKES = {
                 "holds only integers. Build the result as w - lr * g, a new float array."),
     ),
     "numerical_gradient": catalog(
-        Mistake("forward", "the estimate is one-sided (forward), not central",
+        Mistake("forward", "the estimate is a one-sided forward difference, not a central one",
                 "(f(w + h e_i) - f(w)) / h is a forward difference: use the central "
                 "difference (f(w + h e_i) - f(w - h e_i)) / (2h), which is far more accurate."),
-        Mistake("backward", "the estimate is one-sided (backward), not central",
+        Mistake("backward", "the estimate is a one-sided backward difference, not a central one",
                 "(f(w) - f(w - h e_i)) / h is a backward difference: use the central "
                 "difference (f(w + h e_i) - f(w - h e_i)) / (2h)."),
         Mistake("over_h", "the gradient is twice too large",
@@ -63,7 +64,8 @@ MISTAKES = {
         Mistake("precedence", "the difference is scaled by the wrong factor",
                 "You wrote `/ 2 * h`, which divides by 2 and then multiplies by h: write "
                 "`/ (2 * h)`."),
-        Mistake("no_division", "the difference is not divided by the distance 2h",
+        Mistake("no_division",
+                "the difference is not divided by the distance between the two points",
                 "Divide f(w + h e_i) - f(w - h e_i) by 2 * h."),
         Mistake("together", "every coordinate gets the same estimate",
                 "You nudged all coordinates at once (w + h): nudge one coordinate at a time, "
@@ -83,17 +85,17 @@ MISTAKES = {
         Mistake("diagonal", "the threshold uses the largest entry of H, not its largest "
                             "eigenvalue",
                 "For a rotated Hessian the largest (diagonal) entry is not the largest "
-                "eigenvalue. Use np.linalg.eigvalsh(H) (ascending), last entry."),
+                "eigenvalue. Use _safe.eigvalsh(H) (ascending), last entry."),
         Mistake("trace", "the threshold uses the sum of all eigenvalues",
                 "That is the trace of H; the threshold needs the largest eigenvalue alone."),
         Mistake("best_step", "the result is the best constant step, not the edge of stability",
                 "2 / (L + mu) is the best constant step; the threshold is 2 / L."),
         Mistake("frobenius", "the threshold uses the Frobenius norm of H",
                 "The Frobenius norm mixes all eigenvalues; the threshold needs the largest "
-                "one (np.linalg.eigvalsh(H)[-1])."),
+                "one (_safe.eigvalsh(H)[-1])."),
         Mistake("unsorted", "the threshold uses an eigenvalue that is not the largest",
                 "np.linalg.eigvals returns eigenvalues in no particular order: take their "
-                "max, or use np.linalg.eigvalsh, whose last entry is the largest."),
+                "max, or use _safe.eigvalsh, whose last entry is the largest."),
     ),
     "gradient_descent": catalog(
         Mistake("aliased", "every row of the path is the final point",
@@ -108,10 +110,10 @@ MISTAKES = {
         UPHILL,
         Mistake("shifted", "the path starts after the first step",
                 "Put w0 in the first row, then one row after each step."),
-        Mistake("from_w0", "every step starts again from w0",
+        Mistake("from_w0", "every step starts again from the starting point",
                 "Each step starts where the previous one ended: w = w - lr * grad(w), not "
                 "w0 - lr * grad(w)."),
-        Mistake("fixed_grad", "every step uses the gradient at w0",
+        Mistake("fixed_grad", "every step uses the gradient at the starting point",
                 "Evaluate the gradient at the current point inside the loop: grad(w)."),
         Mistake("rows", "the path has the wrong number of rows",
                 "It should have steps + 1 rows: the starting point w0 first, then one row "
@@ -145,7 +147,7 @@ def check_gd_step(gd_step) -> int:
         expected = w - lr * g
         predictions = {"uphill": w + lr * g, "no_lr": w - g, "div_lr": w - g / lr,
                        "step_only": -lr * g, "step_positive": lr * g}
-        if np.issubdtype(w.dtype, np.integer):
+        if _safe.issubdtype(w.dtype, np.integer):
             predictions["truncated"] = np.trunc(expected)
         cases.append(Case(text, got, expected, predictions))
     verdict("gd_step", cases, MISTAKES["gd_step"], generic=GENERIC["gd_step"])
@@ -226,7 +228,7 @@ def check_numerical_gradient(numerical_gradient) -> int:
             "together": np.full(w.shape, (f(wf + h) - f(wf - h)) / (2 * h)),
             "ignores_h": _central(f, w, 1e-5) if h != 1e-5 else None,
         }
-        if np.issubdtype(w.dtype, np.integer):
+        if _safe.issubdtype(w.dtype, np.integer):
             predictions["integer_nudge"] = _central_in_place_int(f, w, h)
         cases.append(Case(text, got, expected, predictions))
     verdict("numerical_gradient", cases, MISTAKES["numerical_gradient"],
@@ -256,11 +258,11 @@ def check_stability_threshold(stability_threshold) -> int:
         got = expect_number("stability_threshold", call("stability_threshold",
                             stability_threshold, args), what="the threshold", context=text)
         Hf = H.astype(float)
-        eig = np.linalg.eigvalsh(Hf)
+        eig = _safe.eigvalsh(Hf)
         L, mu = eig[-1], eig[0]
         unsorted = np.linalg.eigvals(Hf)[-1]
         predictions = {
-            "smallest": 2.0 / mu, "one_over_L": 1.0 / L, "diagonal": 2.0 / np.max(np.diag(Hf)),
+            "smallest": 2.0 / mu, "one_over_L": 1.0 / L, "diagonal": 2.0 / _safe.max(np.diag(Hf)),
             "trace": 2.0 / np.trace(Hf), "best_step": 2.0 / (L + mu),
             "frobenius": 2.0 / np.linalg.norm(Hf),
             "unsorted": 2.0 / unsorted.real if abs(unsorted.imag) < 1e-12 else None,
@@ -315,7 +317,7 @@ def check_gradient_descent(gradient_descent) -> int:
             raise mistakes["rows"].fail(task, f"\n    {text}\n    returned {got.shape[0]} "
                                               f"rows, expected {rows}")
         if (isinstance(got, np.ndarray) and got.shape == (w0.size,) and steps
-                and np.allclose(got, expected[-1])):
+                and _safe.allclose(got, expected[-1])):
             raise mistakes["final_only"].fail(task, f"\n    {text}")
         got = expect_array(task, got, (rows, w0.size), what="the path", context=text,
                            finite=False)  # an uphill path may overflow: compared below

@@ -13,6 +13,7 @@ import types
 import numpy as np
 
 from sgdlab.batches import epoch_batches
+from sgdlab.checks import _safe
 from sgdlab.checks._diagnose import Case, Mistake, catalog, same, verdict
 from sgdlab.checks._feedback import CheckFailed, describe, expect_array
 from sgdlab.checks._runner import call, call_text, task_check
@@ -47,7 +48,7 @@ def _as_batches(got, text: str) -> list[np.ndarray]:
         if not isinstance(b, np.ndarray) or b.ndim != 1:
             raise CheckFailed(TASK_I, f"a batch is not a one-dimensional array of row "
                                       f"indices\nBatch {k} is {describe(b)}.\n    {text}")
-        if not np.issubdtype(b.dtype, np.integer):
+        if not _safe.issubdtype(b.dtype, np.integer):
             raise CheckFailed(TASK_I, f"a batch holds indices that are not integers\n"
                                       f"Batch {k} holds {b.dtype} values: indices must be "
                                       "integers (rng.permutation(n) gives integers)."
@@ -89,10 +90,10 @@ def _property(batches: list[np.ndarray], n: int, batch_size: int) -> str:
     flat = np.concatenate(batches) if batches else np.array([], dtype=int)
     if flat.size and (flat.min() < 0 or flat.max() >= n):
         return "out_of_range"
-    counts = np.bincount(flat, minlength=n) if flat.size else np.zeros(n, dtype=int)
-    if np.any(counts > 1):
+    counts = _safe.bincount(flat, minlength=n) if flat.size else np.zeros(n, dtype=int)
+    if _safe.any(counts > 1):
         return "repeated"
-    if np.any(counts == 0):
+    if _safe.any(counts == 0):
         return "missing"
     want = [min(batch_size, n - i) for i in range(0, n, batch_size)]
     if [len(b) for b in batches] != want:
@@ -209,7 +210,7 @@ MISTAKES["minibatch_gradient"] = catalog(
             "It averages over all the rows: use only the rows X[idx] and y[idx]."),
     Mistake("unique", "a row listed twice in idx counts only once",
             "Rows listed twice must count twice (sampling with replacement repeats rows): "
-            "index with X[idx] directly, without np.unique or a mask."),
+            "index with X[idx] directly, without _safe.unique or a mask."),
     Mistake("sign", "the gradient points the wrong way",
             "The residual is prediction minus target, X[idx] @ w - y[idx]."),
     Mistake("twice", "the gradient is twice too large",
@@ -282,7 +283,7 @@ def check_minibatch_gradient(minibatch_gradient) -> int:
         got = expect_array(task, got, (d,), what="the gradient", context=text)
         predictions = {
             "sum": expected * B, "over_n": expected * B / n, "all_rows": problem.grad(w),
-            "unique": problem.grad(w, np.unique(idx)), "sign": -expected,
+            "unique": problem.grad(w, _safe.unique(idx)), "sign": -expected,
             "twice": 2 * expected, "first_rows": problem.grad(w, np.arange(B)),
         }
         cases.append(Case(text, got, expected, predictions))

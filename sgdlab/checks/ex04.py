@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from sgdlab.checks import _safe
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 from sgdlab.checks._feedback import (
     CheckFailed,
@@ -75,9 +76,9 @@ MISTAKES = {
                 "Update the buffer first, then step with the new one."),
         Mistake("old_buffer_returned", "the returned buffer is the old one",
                 "Return the updated buffer."),
-        Mistake("heavy_ball", "the buffer holds a step (a velocity), not a sum of gradients",
+        Mistake("heavy_ball", "the buffer holds a velocity step, not a sum of gradients",
                 HEAVY_BALL),
-        Mistake("heavy_ball_damped", "the buffer holds a damped step (a velocity), not a sum "
+        Mistake("heavy_ball_damped", "the buffer holds a damped velocity step, not a sum "
                                      "of gradients", HEAVY_BALL),
         Mistake("lr_in_buffer", "the buffer includes the learning rate",
                 "You accumulated lr * g in the buffer (buf = β buf + lr g, w = w - buf): "
@@ -86,7 +87,7 @@ MISTAKES = {
         ALIAS,
     ),
     "nesterov_step": catalog(
-        Mistake("plain", "the step is plain (heavy-ball) momentum, without the look-ahead",
+        Mistake("plain", "the step is plain heavy-ball momentum, without the look-ahead",
                 "Nesterov steps along g + β buf, not along buf."),
         Mistake("swapped_terms", "the step direction swaps the gradient and the buffer",
                 "The direction is g + β buf, not buf + β g."),
@@ -95,7 +96,7 @@ MISTAKES = {
         UPHILL, SWAPPED,
         Mistake("old_buffer_step", "the step uses the buffer from before this gradient",
                 "Update the buffer first, then step along g + β (new buffer)."),
-        Mistake("heavy_ball", "the buffer holds a step (a velocity), not a sum of gradients",
+        Mistake("heavy_ball", "the buffer holds a velocity step, not a sum of gradients",
                 "You wrote the heavy-ball Nesterov form v = β v - lr g, w = w + β v - lr g. "
                 "torch's buffer is a sum of gradients, buf = β buf + g, and the step is "
                 "w - lr * (g + β buf); the two agree only while lr stays constant."),
@@ -151,10 +152,10 @@ def _run_steps(task, func, scenarios, nesterov: bool, predict) -> int:
             passed: list = []
             got = call(task, func, args, may_modify=("buf",), passed_out=passed)
             new_w, new_buf = _expect_pair(task, got, w0.size, text)
-            if buf is not None and aliased and not np.array_equal(passed[2], buf):
+            if buf is not None and aliased and not _safe.array_equal(passed[2], buf):
                 raise ALIAS.fail(task, f"\n    {text}")
             if buf is None:
-                aliased = np.shares_memory(got[1], passed[1])
+                aliased = _safe.shares_memory(got[1], passed[1])
             # the reference steps from the learner's own w and buf, so that one wrong step
             # does not make every later one look wrong
             ref_w = np.array(w, dtype=float)

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from sgdlab.checks import _safe
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 from sgdlab.checks._feedback import (
     CheckFailed,
@@ -140,9 +141,9 @@ def _order(batches, X, y, batch_size: int, text: str) -> np.ndarray:
                                                f"expected ({m}, 1)" + where)
         for row, target in zip(xb.numpy(), yb.numpy()[:, 0], strict=True):
             i = lookup.get(float(row[0]))
-            if i is None or not np.allclose(row, X[i], atol=1e-5):
+            if i is None or not _safe.allclose(row, X[i], atol=1e-5):
                 raise LOADER["foreign_row"].fail(TASK_L, f"\n    row {fmt(row)}" + where)
-            if not np.isclose(target, y[i], atol=1e-5):
+            if not _safe.isclose(target, y[i], atol=1e-5):
                 raise LOADER["unpaired"].fail(TASK_L, where)
             order.append(i)
     order = np.array(order, dtype=int)
@@ -153,7 +154,7 @@ def _order(batches, X, y, batch_size: int, text: str) -> np.ndarray:
         if sizes == want[:-1] and n % batch_size:
             raise LOADER["drop_last"].fail(TASK_L, shown)
         raise LOADER["sizes"].fail(TASK_L, shown)
-    if np.unique(order).size != n:
+    if _safe.unique(order).size != n:
         raise LOADER["replacement"].fail(TASK_L, f"\n    {text}")
     return order
 
@@ -178,17 +179,17 @@ def check_make_loader(make_loader) -> int:
         first = _order(_one_epoch(loader, text), X, y, batch_size, text)
         if n > batch_size:
             second = _order(_one_epoch(loader, text), X, y, batch_size, text)
-            if np.array_equal(first, np.arange(n)) and np.array_equal(second, np.arange(n)):
+            if _safe.array_equal(first, np.arange(n)) and _safe.array_equal(second, np.arange(n)):
                 raise LOADER["no_shuffle"].fail(TASK_L, f"\n    {text}")
-            if np.array_equal(first, second):
+            if _safe.array_equal(first, second):
                 raise LOADER["same_order"].fail(TASK_L, f"\n    {text}")
             again = _order(_one_epoch(call(TASK_L, make_loader, args), text), X, y,
                            batch_size, text)
-            if not np.array_equal(first, again):
+            if not _safe.array_equal(first, again):
                 raise LOADER["not_reproducible"].fail(TASK_L, f"\n    {text}")
             other = _order(_one_epoch(call(TASK_L, make_loader, {**args, "seed": seed + 1}),
                                       text), X, y, batch_size, text)
-            if np.array_equal(first, other):
+            if _safe.array_equal(first, other):
                 raise LOADER["ignores_seed"].fail(TASK_L, f"\n    {text}")
     return len(cases)
 

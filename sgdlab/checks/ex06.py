@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.linear_model import SGDRegressor
 
 from sgdlab import sklearn_sgd as sk
+from sgdlab.checks import _safe
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 from sgdlab.checks._feedback import (
     CheckFailed,
@@ -210,7 +211,7 @@ def _expect_w_b(got, d: int, text: str) -> np.ndarray:
         raise CheckFailed(task, f"the result is not the pair of weights and intercept\n"
                                 f"Expected a tuple (w, b), got {describe(got)}\n    {text}")
     w = expect_array(task, got[0], (d,), what="w", context=text)
-    b = expect_number(task, got[1], what="b (the intercept)", context=text)
+    b = expect_number(task, got[1], what="the intercept b", context=text)
     return np.append(w, b)
 
 
@@ -299,7 +300,7 @@ def check_averaged_weights(averaged_weights) -> int:
             "last": path_f[-1], "before": path_f[:start].mean(axis=0),
             "sum": path_f[start:].sum(axis=0),
         }
-        if np.issubdtype(path.dtype, np.integer):
+        if _safe.issubdtype(path.dtype, np.integer):
             predictions["truncated"] = np.trunc(expected)
         cases.append(Case(text, got, expected, predictions))
     verdict(task, cases, MISTAKES[task], generic=GENERIC[task], rtol=1e-9, atol=1e-12)

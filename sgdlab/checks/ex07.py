@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from sgdlab.averaging import polyak_average as reference_average
+from sgdlab.checks import _safe
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 from sgdlab.checks._feedback import expect_array, expect_number
 from sgdlab.checks._runner import call, call_text, task_check
@@ -210,7 +211,7 @@ def check_polyak_average(polyak_average) -> int:
         wf = ws.astype(float)
         with_w0 = np.cumsum(wf, axis=0) / np.arange(1, k + 2)[:, None]
         if isinstance(got, np.ndarray) and got.shape == (k + 1, d):
-            key = ("extra_row_with_w0" if np.allclose(got, with_w0, equal_nan=True)
+            key = ("extra_row_with_w0" if _safe.allclose(got, with_w0, equal_nan=True)
                    else "extra_row")
             raise mistakes[key].fail(task, f"\n    {text}")
         if isinstance(got, np.ndarray) and got.shape == (d,) and k > 1:
@@ -224,7 +225,7 @@ def check_polyak_average(polyak_average) -> int:
             "w0_summed": np.cumsum(wf, axis=0)[1:] / np.arange(1, k + 1)[:, None],
             "no_division": tail, "lagging": with_w0[:-1],
         }
-        if np.issubdtype(ws.dtype, np.integer):
+        if _safe.issubdtype(ws.dtype, np.integer):
             predictions["truncated"] = np.trunc(expected)
         cases.append(Case(text, got, expected, predictions))
     verdict(task, cases, mistakes, generic=GENERIC[task], rtol=1e-9)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sgdlab.checks import _safe
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 from sgdlab.checks._feedback import CheckFailed, StudentCodeError, describe, expect_array
 from sgdlab.checks._runner import call, call_text, task_check
@@ -113,8 +114,8 @@ def _adagrad_predictions(w, g, s, lr, eps):
             "not_updated": (step(np.sqrt(new_s) + eps), s),
             "old_state": (step(np.sqrt(s) + eps), new_s),
             "no_root": (step(new_s + eps), new_s),
-            "only_current": (step(np.abs(g) + eps), g * g),
-            "not_squared": (step(np.sqrt(np.abs(s + g)) + eps), s + g),
+            "only_current": (step(_safe.abs(g) + eps), g * g),
+            "not_squared": (step(np.sqrt(_safe.abs(s + g)) + eps), s + g),
             "no_eps": (step(np.sqrt(new_s)), new_s),
             "root_state": (step(np.sqrt(new_s) + eps), np.sqrt(new_s)),
         }
@@ -197,7 +198,7 @@ def _rmsprop_predictions(w, g, v, lr, alpha, eps):
             "no_root": (step(new_v + eps), new_v),
             "adagrad": (step(np.sqrt(v + g * g) + eps), v + g * g),
             "corrected": (step(np.sqrt(new_v / (1 - alpha)) + eps), new_v),
-            "not_squared": (step(np.sqrt(np.abs(plain)) + eps), plain),
+            "not_squared": (step(np.sqrt(_safe.abs(plain)) + eps), plain),
             "no_eps": (step(np.sqrt(new_v)), new_v),
         }
 
@@ -294,7 +295,7 @@ def _call_adam(task, func, args, t, text, may_modify):
         raise
     if t == 1 and isinstance(raw, tuple | list) and len(raw) == 3 and all(
             isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in raw) and not all(
-            np.all(np.isfinite(x)) for x in raw):
+            _safe.all(_safe.isfinite(x)) for x in raw):
         raise T_FROM_ZERO.fail(task, f"\n    your result holds NaN or inf\n    {text}")
     return raw
 

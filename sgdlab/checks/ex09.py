@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sgdlab.checks import _safe
 from sgdlab.checks._feedback import CheckFailed, close, expect_array, fmt
 from sgdlab.checks._runner import call, call_text, task_check
 
@@ -50,20 +51,20 @@ def _diagnose(task: str, rows: list[tuple[str, object, object]], predictions: di
 
 # --- Task 1: classify a stationary point from its Hessian --------------------------------
 def _truth(H: np.ndarray, tol: float) -> str:
-    lam = np.linalg.eigvalsh((H + H.T) / 2)
-    if np.any(np.abs(lam) <= tol):
+    lam = _safe.eigvalsh((H + H.T) / 2)
+    if _safe.any(_safe.abs(lam) <= tol):
         return "degenerate"
-    if np.all(lam > 0):
+    if _safe.all(lam > 0):
         return "minimum"
-    if np.all(lam < 0):
+    if _safe.all(lam < 0):
         return "maximum"
     return "saddle"
 
 
 def _by_signs(values: np.ndarray, tol: float) -> str:
-    if np.any(np.abs(values) <= tol):
+    if _safe.any(_safe.abs(values) <= tol):
         return "degenerate"
-    return "minimum" if np.all(values > 0) else "maximum" if np.all(values < 0) else "saddle"
+    return "minimum" if _safe.all(values > 0) else "maximum" if _safe.all(values < 0) else "saddle"
 
 
 def _hessian_cases() -> list[np.ndarray]:
@@ -86,7 +87,7 @@ def _hessian_cases() -> list[np.ndarray]:
 
 
 def _hessian_predictions(H: np.ndarray, tol: float) -> dict[str, str]:
-    lam = np.linalg.eigvalsh(H.astype(float))
+    lam = _safe.eigvalsh(H.astype(float))
     det, tr = float(np.linalg.det(H)), float(np.trace(H))
     if abs(det) <= tol:
         det_rule = two_d = "degenerate"
@@ -101,14 +102,14 @@ def _hessian_predictions(H: np.ndarray, tol: float) -> dict[str, str]:
         "determinant": det_rule,
         "two_d_rule": two_d,
         "swapped": swap.get(truth, truth),
-        "no_tolerance": _by_signs(lam, 0.0) if not np.any(lam == 0) else "degenerate",
-        "zero_is_positive": ("minimum" if np.all(lam >= -tol) else
-                             "maximum" if np.all(lam < -tol) else "saddle"),
-        "mixed_is_maximum": ("degenerate" if np.any(np.abs(lam) <= tol) else
-                             "minimum" if np.all(lam > 0) else "maximum"),
-        "no_maximum": ("degenerate" if np.any(np.abs(lam) <= tol) else
+        "no_tolerance": _by_signs(lam, 0.0) if not _safe.any(lam == 0) else "degenerate",
+        "zero_is_positive": ("minimum" if _safe.all(lam >= -tol) else
+                             "maximum" if _safe.all(lam < -tol) else "saddle"),
+        "mixed_is_maximum": ("degenerate" if _safe.any(_safe.abs(lam) <= tol) else
+                             "minimum" if _safe.all(lam > 0) else "maximum"),
+        "no_maximum": ("degenerate" if _safe.any(_safe.abs(lam) <= tol) else
                        "minimum" if lam_min > 0 else "saddle"),
-        "abs_values": _by_signs(np.abs(lam), tol),
+        "abs_values": _by_signs(_safe.abs(lam), tol),
     }
 
 
@@ -116,7 +117,7 @@ HESSIAN_MESSAGES = {
     "diagonal": ("the classification follows the diagonal entries of the Hessian, not its "
                  "eigenvalues",
                  "a Hessian with off-diagonal terms can have a positive diagonal and still "
-                 "a negative eigenvalue; use np.linalg.eigvalsh(hessian)"),
+                 "a negative eigenvalue; use _safe.eigvalsh(hessian)"),
     "determinant": ("a maximum is classified as a minimum, and some saddles too",
                     "the sign of the determinant alone cannot tell a minimum from a maximum; "
                     "look at the sign of every eigenvalue"),
@@ -292,7 +293,7 @@ def adamw_variant(w, g, m, v, t, lr, b1, b2, eps, wd, *, decay: str = "decoupled
 
 ADAMW_WRONGS = {
     "l2": ({"decay": "l2"},
-           ("the weight decay is mixed into the gradient (an L2 penalty), not decoupled",
+           ("the weight decay is mixed into the gradient as a penalty, not decoupled",
             "adding weight_decay * w to g sends the decay through Adam's division by "
             "sqrt(v_hat); AdamW first multiplies w by (1 - lr * weight_decay), then takes "
             "the Adam step with g alone")),
@@ -342,10 +343,12 @@ def _adamw_sequences(seed: int):
 def _expect_triple(task: str, got, d: int, text: str, t: int) -> tuple[np.ndarray, ...]:
     names = ("new_w", "new_m", "new_v")
     if not isinstance(got, tuple | list) or len(got) != 3:
-        raise CheckFailed(task, "the result is not a tuple of three arrays (new_w, new_m, new_v)"
+        raise CheckFailed(task, "the result is not a tuple of three arrays: the new weights, "
+                                "first moment and second moment"
+                                "\nReturn new_w, new_m, new_v"
                                 f"\n    {text}\n    returned  {fmt(got)}")
     try:
-        finite = all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in got)
+        finite = all(_safe.all(_safe.isfinite(np.asarray(v, dtype=float))) for v in got)
     except (TypeError, ValueError):
         finite = True  # expect_array explains what is wrong with the type
     if not finite and t == 1:
@@ -374,7 +377,9 @@ def _adamw_fallback(got, expected) -> str:
 def check_adamw_step(adamw_step) -> int:
     """Check ``adamw_step(w, g, m, v, t, lr, beta1, beta2, eps, weight_decay)`` step by
     step against torch.optim.AdamW's rule (decoupled decay, bias correction with t from 1),
-    each step from the correct state of the previous one."""
+    each step from the correct state of the previous one. As in exercise 08's Adam check,
+    the function may update ``m`` and ``v`` in place and return them (torch does); it must
+    not change ``w`` or ``g``."""
     task = "adamw_step"
     rows, preds = [], {key: [] for key in ADAMW_WRONGS}
     for lr, (b1, b2), eps, wd, w0, grads in _adamw_sequences(901):
@@ -384,7 +389,8 @@ def check_adamw_step(adamw_step) -> int:
             args = {"w": w, "g": g, "m": m, "v": v, "t": t, "lr": lr, "beta1": b1,
                     "beta2": b2, "eps": eps, "weight_decay": wd}
             text = call_text(task, args)
-            got = _expect_triple(task, call(task, adamw_step, args), w0.size, text, t)
+            got = _expect_triple(task, call(task, adamw_step, args, may_modify=("m", "v")),
+                                 w0.size, text, t)
             expected = adamw_variant(w, g, m, v, t, lr, b1, b2, eps, wd)
             rows.append((text, got, expected))
             with np.errstate(all="ignore"):
