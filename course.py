@@ -12,6 +12,15 @@ syntax that even an old Python can read, so that it can say so plainly.
 import os
 import sys
 
+if sys.version_info < (3, 11):  # noqa: UP036 (the point: this file runs on old Pythons)
+    sys.stderr.write(
+        "SGD Lab needs Python 3.11 or newer; this is Python %d.%d.\n"
+        "Install a newer Python (python.org, Homebrew, your package manager or the\n"
+        "Microsoft Store) and run this script with it, e.g. python3.12 course.py lab\n"
+        "(on Windows: py -3.12 course.py lab).\n" % tuple(sys.version_info[:2])
+    )
+    sys.exit(1)
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts"))
 
 from course_setup import main  # noqa: E402
