@@ -172,7 +172,8 @@ def course(project: Path, *args: str, kill_after: str | None = None,
            delay: float = 0.0, timeout: float = 300) -> tuple[int, str]:
     """Run ``course.py`` in ``project``; with ``kill_after``, kill its whole process
     group ``delay`` seconds after that text is printed (as closing a terminal would)."""
-    env = {**os.environ, "SGDLAB_TORCH_INDEX": "default", "PYTHONUNBUFFERED": "1"}
+    env = {k: v for k, v in os.environ.items() if k != "SGDLAB_VENV"}  # the stub's own
+    env.update(SGDLAB_TORCH_INDEX="default", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "course.py", *args], cwd=project, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             encoding="utf-8", start_new_session=True)
