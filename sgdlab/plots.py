@@ -120,10 +120,13 @@ def _points(run) -> np.ndarray:
         pts = run.params
     elif isinstance(run, np.ndarray | list | tuple):
         try:
-            pts = np.asarray(run, dtype=float)
+            raw = np.asarray(run)
         except (TypeError, ValueError):
+            raw = np.asarray(None)
+        if raw.dtype.kind not in "biuf":  # not complex (numpy would drop the imaginary part)
             raise check.ArgumentTypeError("run must be a History or points of shape (k, 2); "
-                                          "got something that is not an array of numbers") from None
+                                          "got something that is not an array of real numbers")
+        pts = raw.astype(float)
     else:
         raise check.ArgumentTypeError("run must be a History or points of shape (k, 2); "
                                       f"got {check._kind(run)}")
