@@ -87,7 +87,10 @@ def full_batch_excess(eigenvalues, coords, lrs) -> np.ndarray:
         raise ValueError("eigenvalues must be a non-empty 1-D array of numbers >= 0 (the "
                          "Hessian of a convex quadratic); got "
                          f"{'none' if lam.size == 0 else 'a negative one'}")
-    c = check.float_array("coords", coords, shape=lam.shape)
+    c = check.float_array("coords", coords, ndim=1)
+    if c.shape != lam.shape:
+        raise ValueError(f"eigenvalues and coords must both have shape (d,); got "
+                         f"{lam.shape} and {c.shape}")
     log_left = _log_left(lam, _lrs(lrs))  # shape (k, d)
     weight = lam * c**2
     with np.errstate(over="ignore", invalid="ignore"):  # too large a rate: infinite excess
