@@ -67,6 +67,9 @@ def train_and_score(network: Callable[[], nn.Module], start: Mapping, data_sets:
         number of examples read, ``epochs * n``.
     """
     check.function("network", network)
+    if isinstance(network, nn.Module):
+        raise check.ArgumentTypeError("network must be a function that builds a fresh model "
+                                      "(e.g. lambda: nn.Linear(3, 1)), not a model")
     check.instance("start", start, Mapping, "a state dict (model.state_dict())")
     x, y = _data_sets(data_sets)
     check.function("loss_fn", loss_fn)
