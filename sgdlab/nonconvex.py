@@ -188,8 +188,16 @@ def gd_escape_steps(lr: float, curvature: float, offset: float, radius: float) -
         raise ValueError(f"lr * |curvature| is too small to ever leave the saddle in a "
                          f"countable number of steps; got lr={lr!r}, curvature={curvature!r}")
     k = max(1, math.ceil(span / per_step))
-    while k > 1 and (k - 1) * per_step >= span:  # guard the rounding of the logs
-        k -= 1
-    while k * per_step < span:
-        k += 1
+    growth = np.float64(1.0 + lr * abs(curvature))
+    if growth == 1.0 or k > 10**6:  # growth rounds to 1, or too many steps for the product
+        while k > 1 and (k - 1) * per_step >= span:
+            k -= 1
+        while k * per_step < span:
+            k += 1
+        return k
+    with np.errstate(over="ignore"):  # guard the rounding of the logs with the product
+        while k > 1 and offset * growth ** float(k - 1) >= radius:
+            k -= 1
+        while offset * growth ** float(k) < radius:
+            k += 1
     return k
