@@ -225,3 +225,39 @@ def limits(name: str, value) -> tuple[float, float]:
         raise ValueError(f"{name} must be a pair (low, high) with low < high; "
                          f"got {tuple(pair.tolist())}")
     return float(pair[0]), float(pair[1])
+
+
+def seed(name: str, value) -> int:
+    """Return ``value`` after checking it is a whole-number seed in [0, 2**63)."""
+    return integer(name, value, low=0, high=2**63 - 1)
+
+
+def instance(name: str, value, cls: type | tuple[type, ...], what: str):
+    """Return ``value`` after checking it is an instance of ``cls`` (``what`` says it in
+    words, e.g. "a torch.nn.Module")."""
+    if isinstance(value, type) or not isinstance(value, cls):
+        raise ArgumentTypeError(f"{name} must be {what}; got {_kind(value)}")
+    return value
+
+
+def device(name: str, value):
+    """Return ``value`` after checking it is a torch device (or its name) this machine
+    has ("cpu", or "cuda" / "mps" where available). Imports torch only when called."""
+    import torch
+
+    if not isinstance(value, str | torch.device):
+        raise ArgumentTypeError(f"{name} must be a device name such as 'cpu'; "
+                                f"got {_kind(value)} {value!r}")
+    try:
+        kind = torch.device(value).type
+    except (RuntimeError, ValueError, TypeError):
+        raise ValueError(f"{name} must be a device name such as 'cpu' or 'cuda'; "
+                         f"got {value!r}") from None
+    mps = getattr(torch.backends, "mps", None)
+    available = {"cpu": True, "cuda": torch.cuda.is_available(),
+                 "mps": bool(mps is not None and mps.is_available())}
+    if not available.get(kind, False):
+        have = [k for k, ok in available.items() if ok]
+        raise ValueError(f"{name} must be a device this machine has ({', '.join(have)}); "
+                         f"got {value!r}")
+    return value

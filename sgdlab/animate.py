@@ -67,15 +67,19 @@ def _as_paths(paths) -> dict[str, np.ndarray]:
     elif isinstance(paths, Sequence) and not isinstance(paths, str):
         items = [(f"path {i + 1}", p) for i, p in enumerate(paths)]
     else:
-        raise TypeError("paths must be a History, an array of shape (steps, 2), a list of "
-                        f"them or a dict label -> path; got {type(paths).__name__}")
+        raise check.ArgumentTypeError("paths must be a History, an array of shape (steps, 2), "
+                                      "a list of them or a dict label -> path; "
+                                      f"got {type(paths).__name__}")
     if not items:
         raise ValueError("paths must hold at least one path; got none")
     out = {}
     for label, p in items:
-        pts = plots._points(p)[:, :2]  # drops non-finite rows (a diverged run's tail)
-        if len(pts) == 0:
-            raise ValueError(f"path {label!r} has no finite points")
+        try:
+            pts = plots._points(p)[:, :2]  # drops non-finite rows (a diverged run's tail)
+        except check.ArgumentTypeError as err:
+            raise check.ArgumentTypeError(f"paths: path {label!r}: {err}") from None
+        except ValueError as err:
+            raise ValueError(f"paths: path {label!r}: {err}") from None
         out[str(label)] = pts
     return out
 
@@ -103,8 +107,15 @@ def path_animation(problem, paths, *, ax=None, max_frames: int = 30,
     Returns:
         the animation; its ``frame_steps`` attribute holds the step of each frame.
     """
+    plots._axes(ax)
+    plots._surface(problem)
     max_frames = check.integer("max_frames", max_frames, low=2)
     interval = check.integer("interval", interval, low=1)
+    trail = check.boolean("trail", trail)
+    title = check.optional_str("title", title)
+    levels = check.integer("levels", levels)
+    xlim = None if xlim is None else check.limits("xlim", xlim)
+    ylim = None if ylim is None else check.limits("ylim", ylim)
     pts = _as_paths(paths)
     own_axes = ax is None
     if own_axes:

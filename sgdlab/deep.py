@@ -43,6 +43,7 @@ def load_digits_tensors(n_train: int = 1000, *, seed: int = 0) -> DigitsSplit:
         seed: seed of the shuffle.
     """
     n_train = check.integer("n_train", n_train, low=10, high=1787)
+    seed = check.seed("seed", seed)
     digits = load_digits()
     order = np.random.default_rng(seed).permutation(len(digits.target))
     X = torch.tensor(digits.images[order] / 16.0, dtype=torch.float32).unsqueeze(1)
@@ -54,6 +55,7 @@ def mlp(hidden: int = 32, *, seed: int = 0) -> nn.Sequential:
     """``Flatten -> Linear(64, hidden) -> ReLU -> Linear(hidden, 10)``, initialised with
     ``torch.manual_seed(seed)``."""
     hidden = check.integer("hidden", hidden)
+    seed = check.seed("seed", seed)
     torch.manual_seed(seed)
     return nn.Sequential(nn.Flatten(), nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 10))
 
@@ -62,6 +64,7 @@ def small_cnn(channels: int = 8, *, seed: int = 0) -> nn.Sequential:
     """Two 3x3 convolutions with ReLU and 2x2 max-pooling (8x8 -> 4x4 -> 2x2), then a
     linear layer to the 10 classes; initialised with ``torch.manual_seed(seed)``."""
     channels = check.integer("channels", channels)
+    seed = check.seed("seed", seed)
     torch.manual_seed(seed)
     c = channels
     return nn.Sequential(
@@ -72,6 +75,7 @@ def small_cnn(channels: int = 8, *, seed: int = 0) -> nn.Sequential:
 
 def n_parameters(model: nn.Module) -> int:
     """The number of trainable numbers in ``model``."""
+    check.instance("model", model, nn.Module, "a torch.nn.Module")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -91,9 +95,32 @@ class FitHistory:
     diverged: bool = False
 
 
+def _images(x_name: str, X, y_name: str, y, *, arg: str | None = None) -> None:
+    """Check images ``X`` (m, 1, 8, 8) float32 and labels ``y`` (m,) int64 in 0..9, m >= 1;
+    errors name ``arg`` (default: both names)."""
+    where = f"{arg}: " if arg else ""
+    for name, t in ((x_name, X), (y_name, y)):
+        if not isinstance(t, torch.Tensor):
+            raise check.ArgumentTypeError(f"{where}{name} must be a torch tensor; "
+                                          f"got {check._kind(t)}")
+    if X.dtype != torch.float32 or X.ndim != 4 or tuple(X.shape[1:]) != (1, 8, 8) \
+            or len(X) == 0:
+        raise ValueError(f"{where}{x_name} must be float32 images of shape (m, 1, 8, 8), "
+                         f"m >= 1; got {X.dtype} of shape {tuple(X.shape)}")
+    if not torch.isfinite(X).all():
+        raise ValueError(f"{where}{x_name} must hold only finite numbers")
+    if y.dtype != torch.int64 or tuple(y.shape) != (len(X),):
+        raise ValueError(f"{where}{y_name} must be int64 labels of shape ({len(X)},); "
+                         f"got {y.dtype} of shape {tuple(y.shape)}")
+    if len(y) and (int(y.min()) < 0 or int(y.max()) > 9):
+        raise ValueError(f"{where}{y_name} must hold class labels 0..9")
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``model`` on ``X`` (m, 1, 8, 8), ``y`` (m,)."""
+    check.instance("model", model, nn.Module, "a torch.nn.Module")
+    _images("X", X, "y", y)
     logits = model(X)
     return float(F.cross_entropy(logits, y)), float((logits.argmax(1) == y).float().mean())
 
@@ -111,8 +138,20 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, split: DigitsSplit, 
         batch_size: images per step, >= 1.
         scheduler: a ``torch.optim.lr_scheduler`` object, stepped once per epoch.
     """
+    check.instance("model", model, nn.Module, "a torch.nn.Module")
+    check.instance("optimizer", optimizer, torch.optim.Optimizer,
+                   "a torch optimizer, e.g. torch.optim.SGD(model.parameters(), lr=0.1)")
+    check.instance("split", split, DigitsSplit, "a DigitsSplit (from load_digits_tensors)")
+    _images("split.X_train", split.X_train, "split.y_train", split.y_train, arg="split")
+    _images("split.X_val", split.X_val, "split.y_val", split.y_val, arg="split")
     epochs = check.integer("epochs", epochs)
     batch_size = check.integer("batch_size", batch_size)
+    seed = check.seed("seed", seed)
+    if scheduler is not None and (isinstance(scheduler, type)
+                                  or not callable(getattr(scheduler, "step", None))):
+        raise check.ArgumentTypeError("scheduler must be a torch.optim.lr_scheduler object "
+                                      f"(with a step() method) or None; got "
+                                      f"{check._kind(scheduler)}")
     gen = torch.Generator().manual_seed(seed)
     hist = FitHistory()
 

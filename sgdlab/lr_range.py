@@ -82,17 +82,40 @@ def full_batch_excess(eigenvalues, coords, lrs) -> np.ndarray:
     Returns:
         The excess loss after each step, shape (k,).
     """
-    lam = np.asarray(eigenvalues, dtype=float)
-    c = np.asarray(coords, dtype=float)
-    lrs = np.asarray(lrs, dtype=float)
-    if lam.ndim != 1 or c.shape != lam.shape:
+    lam = check.float_array("eigenvalues", eigenvalues, ndim=1)
+    if lam.size == 0 or np.any(lam < 0):
+        raise ValueError("eigenvalues must be a non-empty 1-D array of numbers >= 0 (the "
+                         "Hessian of a convex quadratic); got "
+                         f"{'none' if lam.size == 0 else 'a negative one'}")
+    c = check.float_array("coords", coords, ndim=1)
+    if c.shape != lam.shape:
         raise ValueError(f"eigenvalues and coords must both have shape (d,); got "
                          f"{lam.shape} and {c.shape}")
-    if lrs.ndim != 1:
-        raise ValueError(f"lrs must have shape (k,); got {lrs.shape}")
-    with np.errstate(divide="ignore", over="ignore"):  # a factor of exactly 0 or a huge one
-        log_factor = np.cumsum(2 * np.log(np.abs(1 - lrs[:, None] * lam)), axis=0)
-        return 0.5 * np.exp(log_factor) @ (lam * c**2)
+    log_left = _log_left(lam, _lrs(lrs))  # shape (k, d)
+    weight = lam * c**2
+    with np.errstate(over="ignore", invalid="ignore"):  # too large a rate: infinite excess
+        terms = np.where(weight > 0, np.exp(2 * log_left) * weight, 0.0)
+        return 0.5 * terms.sum(axis=1)
+
+
+def _lrs(lrs) -> np.ndarray:
+    lrs = check.float_array("lrs", lrs, ndim=1)
+    if lrs.size == 0 or np.any(lrs < 0):
+        raise ValueError("lrs must be a non-empty 1-D array of learning rates >= 0; got "
+                         f"{'none' if lrs.size == 0 else 'a negative one'}")
+    return lrs
+
+
+def _log_left(lam: np.ndarray, lrs: np.ndarray) -> np.ndarray:
+    """``log prod_{s<=t} |1 - eta_s lambda_i|``, shape (k, d); -inf once a factor is 0
+    (the error along that direction is gone for good, however large a later factor)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        logs = np.log(np.abs(1 - lrs[:, None] * lam))
+    gone = np.maximum.accumulate(logs == -np.inf, axis=0)
+    logs = np.where(gone, 0.0, logs)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.cumsum(logs, axis=0)  # +inf at worst: no -inf left to meet it
+    return np.where(gone, -np.inf, total)
 
 
 def left_along(eigenvalue: float, lrs) -> np.ndarray:
@@ -100,9 +123,9 @@ def left_along(eigenvalue: float, lrs) -> np.ndarray:
     step: ``prod_{s<=t} |1 - eta_s * eigenvalue|``, shape (k,) for ``lrs`` of shape (k,).
     Its smallest value says how close the ramp came to erasing that direction."""
     eigenvalue = check.positive("eigenvalue", eigenvalue)
-    lrs = np.asarray(lrs, dtype=float)
-    with np.errstate(divide="ignore", over="ignore"):
-        return np.exp(np.cumsum(np.log(np.abs(1 - lrs * eigenvalue))))
+    log_left = _log_left(np.array([eigenvalue]), _lrs(lrs))[:, 0]
+    with np.errstate(over="ignore"):
+        return np.exp(log_left)
 
 
 def lr_range_test(problem, w0, *, lr_min: float = 1e-4, lr_max: float = 10.0,

@@ -19,10 +19,12 @@ run minibatch SGD on it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sgdlab import _validate as check
-from sgdlab.objectives import Objective2D, _point
+from sgdlab.objectives import Objective2D, _point, _single
 
 
 class NoisySaddle(Objective2D):
@@ -36,7 +38,7 @@ class NoisySaddle(Objective2D):
     Args:
         n: number of examples, >= 2.
         noise: standard deviation of the offsets, >= 0.
-        rng: a ``numpy.random.Generator`` for the offsets.
+        rng: a ``numpy.random.Generator`` (or an int seed) for the offsets.
     """
 
     name = "noisy saddle"
@@ -44,9 +46,7 @@ class NoisySaddle(Objective2D):
     def __init__(self, n: int = 64, noise: float = 1.0, *, rng: np.random.Generator):
         n = check.integer("n", n, low=2)
         self.noise = check.positive("noise", noise, allow_zero=True)
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError("rng must be a numpy Generator (np.random.default_rng(seed))")
-        offsets = rng.normal(size=(n, 2))
+        offsets = check.rng(rng).normal(size=(n, 2))
         offsets -= offsets.mean(axis=0)
         offsets /= offsets.std(axis=0)
         self.offsets = self.noise * offsets  # shape (n, 2): columns a, b
@@ -59,12 +59,14 @@ class NoisySaddle(Objective2D):
     def value(self, w) -> np.ndarray:
         w = _point(w)
         x, y = w[..., 0], w[..., 1]
-        return 0.5 * x**2 + 0.25 * y**4 - 0.5 * y**2
+        with np.errstate(over="ignore", invalid="ignore"):  # far out: inf, as objectives
+            return 0.5 * x**2 + 0.25 * y**4 - 0.5 * y**2
 
     def _full_grad(self, w) -> np.ndarray:
         w = _point(w)
         x, y = w[..., 0], w[..., 1]
-        return np.stack([x, y**3 - y], axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.stack([x, y**3 - y], axis=-1)
 
     def _shift(self, idx) -> np.ndarray:
         idx = check.indices(idx, self.n_samples)
@@ -73,10 +75,12 @@ class NoisySaddle(Objective2D):
 
     def loss(self, w, idx=None) -> float:
         """Mean of ``l_i`` over the examples ``idx`` (all of them when None)."""
+        w = _single(w)
         if idx is None:
             return float(self.value(w))
         idx, shift = self._shift(idx)
-        return float(self.value(w) + _point(w) @ shift)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(self.value(w) + w @ shift)
 
     def grad(self, w, idx=None) -> np.ndarray:
         """Mean gradient of ``l_i`` over ``idx`` (all: the closed form), shape (2,)."""
@@ -86,8 +90,9 @@ class NoisySaddle(Objective2D):
         return self._full_grad(w) + shift
 
     def hessian(self, w) -> np.ndarray:
-        _, y = _point(w)
-        return np.array([[1.0, 0.0], [0.0, 3 * y**2 - 1]])
+        _, y = _single(w)
+        with np.errstate(over="ignore"):
+            return np.array([[1.0, 0.0], [0.0, 3 * y**2 - 1]])
 
     def minimizers(self) -> list[np.ndarray]:
         return [np.array([0.0, 1.0]), np.array([0.0, -1.0])]
@@ -120,24 +125,27 @@ class TanhUnit(Objective2D):
     def _parts(self, w):
         w = _point(w)
         a, v = w[..., 0, None], w[..., 1, None]  # shape (..., 1) against x of shape (n,)
-        h = np.tanh(a * self.x)
-        return v, h, v * h - self.t
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = np.tanh(a * self.x)
+            return v, h, v * h - self.t
 
     def value(self, w) -> np.ndarray:
         _, _, r = self._parts(w)
-        return 0.5 * np.mean(r**2, axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return 0.5 * np.mean(r**2, axis=-1)
 
     def grad(self, w, idx=None) -> np.ndarray:
         if idx is not None:
             raise ValueError("idx must be None: this network is trained full-batch here")
         v, h, r = self._parts(w)
-        dw = np.mean(r * v * (1 - h**2) * self.x, axis=-1)
-        dv = np.mean(r * h, axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dw = np.mean(r * v * (1 - h**2) * self.x, axis=-1)
+            dv = np.mean(r * h, axis=-1)
         return np.stack([dw, dv], axis=-1)
 
     def hessian(self, w) -> np.ndarray:
         """Central differences of the exact gradient (step 1e-5), shape (2, 2)."""
-        w = _point(w).astype(float)
+        w = _single(w)
         eye = 1e-5 * np.eye(2)
         cols = [(self.grad(w + e) - self.grad(w - e)) / 2e-5 for e in eye]
         H = np.array(cols).T
@@ -166,17 +174,30 @@ def gd_escape_steps(lr: float, curvature: float, offset: float, radius: float) -
         radius: the distance that counts as "left", > 0.
     """
     lr = check.positive("lr", lr)
-    curvature = float(curvature)
-    if not (np.isfinite(curvature) and curvature < 0):
+    curvature = check.real("curvature", curvature)
+    if not curvature < 0:
         raise ValueError(f"curvature must be a finite number < 0; got {curvature!r}")
     offset = check.positive("offset", offset)
     radius = check.positive("radius", radius)
     if offset >= radius:
         return 0
-    growth = 1.0 + lr * abs(curvature)
-    k = int(np.ceil(np.log(radius / offset) / np.log(growth)))
-    while k > 0 and offset * growth ** (k - 1) >= radius:  # guard the rounding of the logs
-        k -= 1
-    while offset * growth**k < radius:
-        k += 1
+    # in logs, so that a tiny offset or a huge radius cannot overflow
+    span = math.log(radius) - math.log(offset)
+    per_step = math.log1p(lr * abs(curvature))  # log of the growth factor per step
+    if per_step == 0.0 or not math.isfinite(span / per_step):
+        raise ValueError(f"lr * |curvature| is too small to ever leave the saddle in a "
+                         f"countable number of steps; got lr={lr!r}, curvature={curvature!r}")
+    k = max(1, math.ceil(span / per_step))
+    growth = np.float64(1.0 + lr * abs(curvature))
+    if growth == 1.0 or k > 10**6:  # growth rounds to 1, or too many steps for the product
+        while k > 1 and (k - 1) * per_step >= span:
+            k -= 1
+        while k * per_step < span:
+            k += 1
+        return k
+    with np.errstate(over="ignore"):  # guard the rounding of the logs with the product
+        while k > 1 and offset * growth ** float(k - 1) >= radius:
+            k -= 1
+        while offset * growth ** float(k) < radius:
+            k += 1
     return k

@@ -13,7 +13,10 @@ should not have to guess: ``marker_key`` adds a legend with one entry per marker
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+
+from sgdlab._validate import ArgumentTypeError
 
 # the same styles as sgdlab.plots.contour and sgdlab.plots.path
 MARKERS = {
@@ -29,13 +32,16 @@ def marker_key(ax=None, *, items: tuple[str, ...] = ("start", "end", "minimum", 
     """Add a legend explaining the markers in ``items`` (any of "start", "end",
     "minimum", "saddle", in the order given) to ``ax`` and return the axes.
     ``legend_options`` go to ``ax.legend`` (e.g. ``loc``, ``fontsize``)."""
-    ax = ax or plt.gca()
-    if isinstance(items, str) or not items:
-        raise ValueError(f"items must be a non-empty tuple of names from {tuple(MARKERS)}; "
-                         f"got {items!r}")
-    unknown = [name for name in items if name not in MARKERS]
+    if ax is not None and not isinstance(ax, Axes):
+        raise ArgumentTypeError("ax must be a matplotlib Axes (e.g. from plt.subplots()) or "
+                                f"None; got {type(ax).__name__}")
+    if not isinstance(items, tuple | list) or not items:
+        raise ArgumentTypeError(f"items must be a non-empty tuple of names from "
+                                f"{tuple(MARKERS)}; got {type(items).__name__} {items!r}")
+    unknown = [name for name in items if not isinstance(name, str) or name not in MARKERS]
     if unknown:
         raise ValueError(f"items must be names from {tuple(MARKERS)}; got {unknown}")
+    ax = ax or plt.gca()
     handles = [Line2D([], [], linestyle="none", label=name, **MARKERS[name]) for name in items]
     legend_options.setdefault("fontsize", "small")
     ax.legend(handles=handles, **legend_options)

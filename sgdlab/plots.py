@@ -120,10 +120,13 @@ def _points(run) -> np.ndarray:
         pts = run.params
     elif isinstance(run, np.ndarray | list | tuple):
         try:
-            pts = np.asarray(run, dtype=float)
+            raw = np.asarray(run)
         except (TypeError, ValueError):
+            raw = np.asarray(None)
+        if raw.dtype.kind not in "biuf":  # not complex (numpy would drop the imaginary part)
             raise check.ArgumentTypeError("run must be a History or points of shape (k, 2); "
-                                          "got something that is not an array of numbers") from None
+                                          "got something that is not an array of real numbers")
+        pts = raw.astype(float)
     else:
         raise check.ArgumentTypeError("run must be a History or points of shape (k, 2); "
                                       f"got {check._kind(run)}")
@@ -162,7 +165,7 @@ def running_mean(values, window: int) -> np.ndarray:
     """Trailing running mean of ``values`` (shape (k,)) over ``window`` points; the first
     ``window - 1`` entries average over the points seen so far. Same shape as ``values``."""
     window = check.integer("window", window, low=1)
-    values = np.asarray(values, dtype=float)
+    values = check.float_array("values", values, ndim=1)
     sums = np.cumsum(np.concatenate([[0.0], values]))
     counts = np.minimum(np.arange(1, len(values) + 1), window)
     return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
@@ -175,12 +178,14 @@ def rounding_floor(optimum: float | None, values) -> float:
     ``|optimum|``, so ``loss - optimum`` below ``100 eps |optimum|`` (zeros and negatives
     included) is rounding, not progress: that is the floor. Without an optimum (or with
     0) nothing cancels, and the floor is the smallest positive value of ``values`` (an
-    exact 0 is drawn there).
+    exact 0 is drawn there). ``values``: the finite gaps or losses drawn, shape (k,).
     """
+    if optimum is not None:
+        optimum = check.real("optimum", optimum)
+    values = check.float_array("values", values, ndim=1)
     if optimum:
-        return float(100 * np.finfo(float).eps * abs(optimum))
-    values = np.asarray(values, dtype=float)
-    positive = values[np.isfinite(values) & (values > 0)]
+        return float(max(100 * np.finfo(float).eps * abs(optimum), np.finfo(float).tiny))
+    positive = values[values > 0]
     return float(positive.min()) if positive.size else 1.0
 
 
@@ -211,8 +216,16 @@ def loss_curve(runs, *, x: str = "step", ax=None, which: str = "full",
     _runs(runs)
     ax = ax or plt.gca()
     window = check.integer("window", window, low=1)
-    if floor is not None and not (np.isfinite(floor) and floor > 0):
-        raise ValueError(f"floor must be a positive finite number; got {floor!r}")
+    if floor is not None:
+        floor = check.positive("floor", floor)
+    if colors is not None:
+        if not isinstance(colors, Mapping):
+            raise check.ArgumentTypeError("colors must be a mapping from run label to a "
+                                          f"matplotlib color, or None; got {check._kind(colors)}")
+        for label, color in colors.items():
+            if not is_color_like(color):
+                raise ValueError(f"colors[{label!r}] must be a matplotlib color ('C0', 'red', "
+                                 f"'#1f77b4', an RGB tuple); got {color!r}: fix colors")
     items = list(runs.items() if isinstance(runs, Mapping) else [(None, runs)])
     curves = []
     for label, h in items:

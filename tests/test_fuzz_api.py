@@ -42,29 +42,35 @@ from hypothesis import strategies as st  # noqa: E402
 
 import sgdlab  # noqa: E402
 from sgdlab import (  # noqa: E402
+    animate,
     averaging,
     batches,
     compare,
     data,
+    deep,
     losses,
     lr_range,
     nets,
+    nonconvex,
     objectives,
     optim,
+    plot_key,
     plots,
     schedules,
     sklearn_sgd,
     theory,
+    torch_fit,
     train,
 )
 
 SGDLAB_DIR = Path(sgdlab.__file__).resolve().parent
-MODULES = [averaging, batches, compare, data, losses, lr_range, nets, objectives, optim,
-           plots, schedules, sklearn_sgd, theory, train]
+MODULES = [animate, averaging, batches, compare, data, deep, losses, lr_range, nets, nonconvex,
+           objectives, optim, plot_key, plots, schedules, sklearn_sgd, theory, torch_fit, train]
 # Result holders without behaviour of their own: they are what the API returns, and a
 # learner does not build them. Objective2D is an abstract base class without arguments.
 CONTAINERS = {"data.Dataset", "data.Split", "train.History", "sklearn_sgd.PlainSGDPath",
-              "lr_range.RangeTest", "objectives.Objective2D"}
+              "lr_range.RangeTest", "objectives.Objective2D", "deep.DigitsSplit",
+              "deep.FitHistory"}
 # sgdlab modules this test leaves to others, and why
 NOT_FUZZED = {
     "widgets": "interactive explorers, tested by tests/test_widgets_*.py",
@@ -97,6 +103,19 @@ SCHED = schedules.constant(0.1)
 DATASET = data.make_linear_regression(12, 2, rng=0)
 FIG, AX = plt.subplots()
 W2 = np.array([0.5, -0.5])
+SADDLE = nonconvex.NoisySaddle(8, 1.0, rng=0)
+TANH = nonconvex.TanhUnit()
+# torch: a tiny linear classifier for torch_fit, the smallest digits split for deep
+_gen = torch.Generator().manual_seed(0)
+TX = torch.randn(8, 3, generator=_gen)
+TY = (TX[:, :1] > 0).float()
+LINEAR = torch.nn.Linear(3, 1)
+LOADER = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(TX, TY), batch_size=4)
+TORCH_OPT = torch.optim.SGD(LINEAR.parameters(), lr=0.1)
+DIGITS = deep.load_digits_tensors(10, seed=0)
+DIGITS = deep.DigitsSplit(DIGITS.X_train, DIGITS.y_train, DIGITS.X_val[:10], DIGITS.y_val[:10])
+MLP = deep.mlp(4, seed=0)
+MLP_OPT = torch.optim.SGD(MLP.parameters(), lr=0.1)
 
 
 # --- strategies of bad values -------------------------------------------------------------
@@ -245,6 +264,22 @@ BAD_TENSOR = fixed(np.zeros(2), [0.0, 0.0], None, torch.zeros(3, dtype=torch.flo
                    "w", 3)
 BAD_TORCH_CLS = fixed(optim.SGD, "SGD", 3, None, torch.nn.Linear, torch.optim.SGD([
     torch.zeros(1, requires_grad=True)], lr=0.1))
+BAD_EIGENVALUES = st.one_of(bad_array((2,)), reals_below(0.0, inclusive=False)
+                            .map(lambda v: _with([0.5, 2.0], 0, v)))
+BAD_LRS = st.one_of(bad_array((3,), valid=one_d),
+                    reals_below(0.0, inclusive=False).map(lambda v: _with([0.1, 0.5, 1.2], 1, v)))
+BAD_PATHS = fixed(HIST_NOPARAMS, np.ones(3), np.ones((3, 1)), np.full((3, 2), NAN),
+                  np.ones((0, 2)), [], {}, "path", None, 3, [[1.0], [1.0, 2.0]], {"a": None},
+                  np.ones((3, 2)) + 1j, [HIST, "b"])
+BAD_MODEL = fixed(None, "model", 3, torch.nn.Linear, lambda x: x, [torch.nn.Linear(3, 1)])
+BAD_TORCH_OPT = fixed(None, "SGD", 0.1, torch.optim.SGD, optim.SGD([np.zeros(2)], lr=0.1))
+BAD_DEVICE = fixed("nonsense", "", None, 3, ["cpu"], "gpu:0")
+BAD_DATA_SETS = fixed(
+    None, {}, [("train", (TX, TY))], {"test": (TX, TY)}, {"train": TX},
+    {"train": (TX, TY[:, 0])}, {"train": (TX.numpy(), TY.numpy())},
+    {"train": (TX.long(), TY)}, {"train": (TX[:0], TY[:0])}, {"train": (TX[:, :2], TY)},
+    {"train": (TX * NAN, TY)}, {"train": (TX, TY), "test": (TX, "y")},
+    {"train": (TX, TY[:4])}, {"train": (TX, TY, TY)})
 # a learning rate far beyond 2 / L = 2 for Quadratic(10, L=1): every run must diverge
 DIVERGING_LR = st.floats(min_value=50.0, max_value=1e300)
 
@@ -485,7 +520,10 @@ TARGETS = [
     Target("plots.loss_curve", plots.loss_curve, dict(
         runs=(HIST, BAD_RUNS), x=("step", bad_choice(("step", "epoch", "samples", "time"))),
         ax=(AX, BAD_AX), which=("full", bad_choice(("full", "minibatch"))),
-        optimum=(None, BAD_REAL.filter(lambda v: v is not None)), log=(True, NOT_A_FLAG))),
+        optimum=(None, BAD_REAL.filter(lambda v: v is not None)), log=(True, NOT_A_FLAG),
+        window=(1, bad_int()), floor=(None, BAD_POS.filter(lambda v: v is not None)),
+        colors=(None, fixed("red", ["red"], 3, {None: "not a color"}, {None: 3.5},
+                            {"a": (1.0, 2.0)})))),
     # sklearn_sgd
     Target("sklearn_sgd.invscaling", sklearn_sgd.invscaling, dict(
         eta0=(0.01, BAD_POS), power_t=(0.25, BAD_NONNEG))),
@@ -570,6 +608,100 @@ TARGETS = [
         lr=(0.1, bad_or_diverging_lr()), momentum=(0.0, BAD_NONNEG),
         dampening=(0.0, BAD_UNIT_CLOSED), nesterov=(False, st.one_of(NOT_A_FLAG, fixed(True))),
         weight_decay=(0.0, BAD_NONNEG), steps=(5, bad_int()))),
+    # lr_range: the exact theory of a full-batch ramp
+    Target("lr_range.full_batch_excess", lr_range.full_batch_excess, dict(
+        eigenvalues=(np.array([0.5, 2.0]), BAD_EIGENVALUES),
+        coords=(np.array([1.0, -3.0]), bad_array((2,))),
+        lrs=(np.array([0.1, 0.5, 1.2]), BAD_LRS))),
+    Target("lr_range.left_along", lr_range.left_along, dict(
+        eigenvalue=(2.0, BAD_POS), lrs=(np.array([0.1, 0.5, 1.2]), BAD_LRS))),
+    # plots: the helpers of loss_curve
+    Target("plots.running_mean", plots.running_mean, dict(
+        values=(np.ones(3), bad_array((3,), valid=lambda v: v.ndim == 1)),
+        window=(2, bad_int()))),
+    Target("plots.rounding_floor", plots.rounding_floor, dict(
+        optimum=(None, BAD_REAL.filter(lambda v: v is not None)),
+        values=(np.ones(3), bad_array((3,), valid=lambda v: v.ndim == 1)))),
+    # nonconvex
+    Target("nonconvex.NoisySaddle", nonconvex.NoisySaddle, dict(
+        n=(8, bad_int(2)), noise=(1.0, BAD_NONNEG), rng=(0, st.one_of(NOT_AN_RNG, fixed(None))))),
+    Target("nonconvex.TanhUnit", nonconvex.TanhUnit, dict(
+        x=(None, st.one_of(bad_array((5,), allow_none=True, valid=one_d),
+                           fixed(np.zeros(5), [0.0]))))),
+    *[Target(f"nonconvex.{type(f).__name__}.{m}", getattr(f, m), dict(
+        w=(W2, bad_array((2,), valid=ends_in(2) if m in ("value", "grad") else None)),
+        **({"idx": (None, st.one_of(bad_idx(8), fixed(0)) if f is SADDLE
+                   else st.one_of(bad_idx(3), fixed(0, [0], np.arange(3))))}
+           if m in ("loss", "grad") else {})))
+      for f in (SADDLE, TANH) for m in ("value", "grad", "loss", "hessian")],
+    *[Target(f"nonconvex.{type(f).__name__}.hessian_eigenvalues", f.hessian_eigenvalues,
+             dict(w=(None, bad_array((2,), allow_none=True)))) for f in (SADDLE, TANH)],
+    Target("nonconvex.gd_escape_steps", nonconvex.gd_escape_steps, dict(
+        lr=(0.1, BAD_POS), curvature=(-1.0, bad_number(reals_above(0.0))),
+        offset=(1e-3, BAD_POS), radius=(0.5, BAD_POS))),
+    # animate (every bad call fails before a frame is drawn)
+    Target("animate.frame_steps", animate.frame_steps, dict(
+        n_steps=(10, bad_int()), max_frames=(4, bad_int(2)))),
+    *[Target(f"animate.{f.__name__}", f, dict(
+        problem=(QUAD, st.one_of(BAD_PROBLEM.filter(lambda p: not hasattr(p, "value")),
+                                 fixed(LS3))),
+        paths=(HIST, BAD_PATHS), ax=(AX, BAD_AX), max_frames=(2, bad_int(2)),
+        interval=(100, bad_int()), trail=(True, NOT_A_FLAG),
+        xlim=(None, BAD_LIMITS.filter(lambda v: v is not None)),
+        ylim=(None, BAD_LIMITS.filter(lambda v: v is not None)), levels=(3, bad_int()),
+        title=(None, fixed(3, ["t"], 1.5, HIST))))
+      for f in (animate.path_animation, animate.animate_paths)],
+    # plot_key
+    Target("plot_key.marker_key", plot_key.marker_key, dict(
+        ax=(AX, BAD_AX), items=(("start", "minimum"), fixed(
+            "start", (), [], ("nope",), ("start", 3), [["start"]], None, 3, {"start": 1},
+            np.array(["start"]))))),
+    # torch_fit (tiny data; every bad call fails before a step is taken)
+    Target("torch_fit.fit", torch_fit.fit, dict(
+        model=(LINEAR, BAD_MODEL), loader=(LOADER, fixed(
+            None, [(TX, TY)], LOADER.dataset, "loader", 3,
+            torch.utils.data.DataLoader(torch.utils.data.TensorDataset(TX[:0], TY[:0])))),
+        loss_fn=(torch.nn.BCEWithLogitsLoss(), NOT_A_FUNCTION),
+        optimizer=(TORCH_OPT, BAD_TORCH_OPT), epochs=(1, bad_int()),
+        device=("cpu", BAD_DEVICE))),
+    Target("torch_fit.train_and_score", torch_fit.train_and_score, dict(
+        network=(partial(torch.nn.Linear, 3, 1), st.one_of(NOT_A_FUNCTION, fixed(
+            lambda: 3, partial(torch.nn.Linear, 4, 1), torch.nn.Linear(3, 1)))),
+        start=(LINEAR.state_dict(), fixed(None, {}, "start", [1], LINEAR,
+                                          torch.nn.Linear(4, 1).state_dict(),
+                                          {"weight": torch.zeros(2)})),
+        data_sets=({"train": (TX, TY)}, BAD_DATA_SETS),
+        loss_fn=(torch.nn.BCEWithLogitsLoss(), NOT_A_FUNCTION),
+        lr=(0.5, BAD_POS), momentum=(0.0, BAD_UNIT_OPEN), batch_size=(4, bad_int(1, 8)),
+        epochs=(1, bad_int()), seed=(0, bad_int(0)), device=("cpu", BAD_DEVICE))),
+    # deep (the smallest digits split; every bad call fails before a step is taken)
+    Target("deep.load_digits_tensors", deep.load_digits_tensors, dict(
+        n_train=(10, bad_int(10, 1787)), seed=(0, bad_int(0)))),
+    Target("deep.mlp", deep.mlp, dict(hidden=(4, bad_int()), seed=(0, bad_int(0)))),
+    Target("deep.small_cnn", deep.small_cnn, dict(channels=(2, bad_int()),
+                                                   seed=(0, bad_int(0)))),
+    Target("deep.n_parameters", deep.n_parameters, dict(model=(MLP, BAD_MODEL))),
+    Target("deep.evaluate", deep.evaluate, dict(
+        model=(MLP, BAD_MODEL),
+        X=(DIGITS.X_val, fixed(None, "X", DIGITS.X_val.numpy(), DIGITS.X_val.double(),
+                               DIGITS.X_val[:, :, :4], DIGITS.X_val[:0], DIGITS.X_val[:, 0],
+                               DIGITS.X_val * NAN, DIGITS.X_val[:5])),
+        y=(DIGITS.y_val, fixed(None, "y", DIGITS.y_val.numpy(), DIGITS.y_val.float(),
+                               DIGITS.y_val[:3], DIGITS.y_val + 10, DIGITS.y_val - 10,
+                               DIGITS.y_val[:, None])))),
+    Target("deep.fit", deep.fit, dict(
+        model=(MLP, BAD_MODEL), optimizer=(MLP_OPT, BAD_TORCH_OPT),
+        split=(DIGITS, fixed(None, "split", (DIGITS.X_train, DIGITS.y_train),
+                             {"X_train": DIGITS.X_train},
+                             deep.DigitsSplit(DIGITS.X_train, DIGITS.y_train.float(),
+                                              DIGITS.X_val, DIGITS.y_val),
+                             deep.DigitsSplit(DIGITS.X_train[:, 0], DIGITS.y_train,
+                                              DIGITS.X_val, DIGITS.y_val),
+                             deep.DigitsSplit(DIGITS.X_train, DIGITS.y_train,
+                                              DIGITS.X_val.numpy(), DIGITS.y_val))),
+        epochs=(1, bad_int()), batch_size=(32, bad_int()), seed=(0, bad_int(0)),
+        scheduler=(None, fixed(3, "step", lambda: 0, torch.optim.lr_scheduler.StepLR,
+                               [None])))),
 ]
 TARGET_NAMES = [t.name for t in TARGETS]
 # every (target, argument) pair equally often: a function with more arguments gets more calls

@@ -133,3 +133,27 @@ def test_bad_inputs(problem, kwargs, words):
     with pytest.raises(ValueError) as info:
         lr_range_test(problem, np.zeros(5), **kwargs)
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_exact_theory_has_no_nan_when_a_factor_is_zero_and_another_overflows():
+    """A rate of exactly 1/lambda erases a direction for good (a factor 0); a later huge
+    rate must not turn 0 * inf into NaN, and a flat direction (lambda = 0) adds nothing."""
+    lrs = np.array([0.5, 1e300, 1e300])
+    with np.errstate(all="raise"):  # the function handles its own overflow
+        excess = full_batch_excess(np.array([2.0, 0.0]), np.array([1.0, 5.0]), lrs)
+        left = left_along(2.0, lrs)
+    np.testing.assert_array_equal(excess, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(left, [0.0, 0.0, 0.0])
+    assert full_batch_excess(np.array([2.0]), np.array([1.0]), np.array([1e300]))[0] == np.inf
+
+
+@pytest.mark.parametrize("call,word", [
+    (lambda: full_batch_excess([1.0, -1.0], [1.0, 1.0], [0.1]), "eigenvalues"),
+    (lambda: full_batch_excess([1.0, 2.0], [1.0], [0.1]), "coords"),
+    (lambda: full_batch_excess([1.0], [1.0], [0.1, np.nan]), "lrs"),
+    (lambda: left_along(1.0, [[0.1]]), "lrs"),
+    (lambda: left_along(1.0, [0.1, -0.1]), "lrs"),
+])
+def test_exact_theory_names_a_bad_argument(call, word):
+    with pytest.raises(ValueError, match=word):
+        call()

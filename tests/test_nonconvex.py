@@ -1,6 +1,8 @@
 """Non-convex test functions (gradients against finite differences, stationary points),
 the escape-time formula, and the digits helpers (shapes, counts; no accuracy claims)."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -92,3 +94,15 @@ def test_digits_split_models_and_fit_counts():
     h = fit(a, torch.optim.SGD(a.parameters(), lr=0.1), split, epochs=2, batch_size=64)
     assert h.steps == 2 * 4 and len(h.train_loss) == 3 and not h.diverged
     assert h.lr == [0.1, 0.1, 0.1]
+
+
+def test_escape_steps_neither_overflow_nor_loop_on_extreme_inputs():
+    """A tiny offset, a huge radius or a huge step: counted in logs, no OverflowError."""
+    assert gd_escape_steps(1e300, -1e300, 1e-300, 1e300) == 1
+    k = gd_escape_steps(1e-3, -1e-3, 5e-324, 1e308)
+    exact = (math.log(1e308) - math.log(5e-324)) / math.log1p(1e-6)  # about 1.45e9
+    assert abs(k - exact) <= 1
+    with pytest.raises(ValueError, match="curvature"):
+        gd_escape_steps(1e-300, -1e-300, 0.1, 1.0)  # 1e-600 underflows to 0: never leaves
+    with pytest.raises(TypeError, match="curvature"):
+        gd_escape_steps(0.1, "-1", 0.1, 1.0)

@@ -44,3 +44,21 @@ def test_bad_inputs(kwargs, word):
     with pytest.raises(ValueError, match=word):
         train_and_score(lambda: nn.Linear(3, 1), nn.Linear(3, 1).state_dict(), {"train": (x, y)},
                         nn.BCEWithLogitsLoss(), **options)
+
+
+@pytest.mark.parametrize("change,word", [
+    (dict(network=nn.Linear(3, 1)), "network"),           # a model, not a function
+    (dict(start={}), "start"),                             # no weights to load
+    (dict(data_sets={"train": (torch.randn(8, 2), torch.zeros(8, 1))}), "data_sets"),
+    (dict(data_sets={"test": (torch.randn(8, 3), torch.zeros(8, 1))}), "data_sets"),
+    (dict(seed=-1), "seed"),
+    (dict(device="nonsense"), "device"),
+])
+def test_bad_model_data_and_device_are_named(change, word):
+    x, y = _data()
+    args = dict(network=lambda: nn.Linear(3, 1), start=nn.Linear(3, 1).state_dict(),
+                data_sets={"train": (x, y)}, loss_fn=nn.BCEWithLogitsLoss(), lr=0.1,
+                batch_size=8, epochs=1, seed=0) | change
+    with pytest.raises(ValueError, match=word):
+        train_and_score(**args)
+
