@@ -109,9 +109,12 @@ def _images(x_name: str, X, y_name: str, y, *, arg: str | None = None) -> None:
                          f"m >= 1; got {X.dtype} of shape {tuple(X.shape)}")
     if not torch.isfinite(X).all():
         raise ValueError(f"{where}{x_name} must hold only finite numbers")
-    if y.dtype != torch.int64 or tuple(y.shape) != (len(X),):
-        raise ValueError(f"{where}{y_name} must be int64 labels of shape ({len(X)},); "
+    if y.dtype != torch.int64 or y.ndim != 1:
+        raise ValueError(f"{where}{y_name} must be int64 labels of shape (m,); "
                          f"got {y.dtype} of shape {tuple(y.shape)}")
+    if len(y) != len(X):
+        raise ValueError(f"{where}{x_name} and {y_name} must have the same number of rows; "
+                         f"got {len(X)} images and {len(y)} labels")
     if len(y) and (int(y.min()) < 0 or int(y.max()) > 9):
         raise ValueError(f"{where}{y_name} must hold class labels 0..9")
 
