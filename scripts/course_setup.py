@@ -138,7 +138,9 @@ def index_reachable(url: str = CPU_INDEX, seconds: float = PROBE_SECONDS) -> boo
 # --- the virtual environment -------------------------------------------------------
 def _inputs_digest(extra: str) -> str:
     h = hashlib.sha256()
-    for part in (SETUP_VERSION, extra, (ROOT / "pyproject.toml").read_bytes(),
+    # the project's folder too: a venv shared between checkouts (SGDLAB_VENV) must hold
+    # this checkout's editable sgdlab, not another's
+    for part in (SETUP_VERSION, extra, str(ROOT), (ROOT / "pyproject.toml").read_bytes(),
                  LOCK.read_bytes()):
         h.update(part if isinstance(part, bytes) else part.encode("utf-8"))
     return h.hexdigest()
