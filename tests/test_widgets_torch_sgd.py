@@ -151,3 +151,35 @@ def test_epochs_are_checked():
             TorchSGDExplorer(epochs=bad)
     with pytest.raises(ValueError, match="seed must be >= 0"):
         TorchSGDExplorer(seed=-1)
+
+
+def test_verdicts_at_both_ends_of_the_learning_rate(explorer):
+    """The smallest rate, full batch (four steps), barely moves either loss and the
+    verdict says why; a good rate with minibatches gets no warning; the largest blows up
+    (tested above). The 25% threshold sits far from both: the smallest rate moves the
+    loss by a few percent of the way, the good one by more than 80%."""
+    smallest = lr_positions(explorer.controls["lr"])[0]
+    for task in (LSQ, LOGISTIC):
+        explorer.set(task=task, lr=smallest, batch_size=0, momentum=0.0, nesterov=False)
+        assert "too small or too few" in explorer.status.value, explorer.status.value
+        assert "too large" not in explorer.status.value
+        explorer.set(lr=0.1, batch_size=32)
+        assert "too small" not in explorer.status.value, explorer.status.value
+        assert "too large" not in explorer.status.value, explorer.status.value
+        assert "agree" in explorer.status.value
+
+
+def test_verdicts_at_both_ends_of_batch_size_and_momentum(explorer):
+    """At a small rate, the full batch takes one step per epoch and the verdict blames
+    too few steps; batches of one row take hundreds and get no such warning. Momentum
+    at either end of its slider, with a good rate, draws no false warning."""
+    explorer.set(task=LSQ, lr=0.01, momentum=0.0, nesterov=False, batch_size=0)
+    assert "too small or too few" in explorer.status.value
+    smallest_batch = min(b for b in explorer.BATCH_SIZES if b)
+    explorer.set(batch_size=smallest_batch)
+    assert "too small" not in explorer.status.value, explorer.status.value
+    options = list(explorer.controls["momentum"].options)
+    for momentum in (options[0], options[-1]):
+        explorer.set(lr=0.01, batch_size=32, momentum=momentum)
+        assert "too small" not in explorer.status.value, explorer.status.value
+        assert "too large" not in explorer.status.value, explorer.status.value

@@ -24,6 +24,8 @@ from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 TOLERANCE = 1e-10
 """Largest relative difference between the torch and sgdlab weights counted as agreement."""
+SLOW_PROGRESS = 0.25
+"""Below this share of the way down, the verdict says the steps were too small or too few."""
 
 _FLOOR = 1e-18  # exact agreement (difference 0) is drawn here on the log scale
 
@@ -257,9 +259,23 @@ class TorchSGDExplorer(Explorer):
             else:
                 score = f"test loss {r.test_score:.4g} (least possible train loss {minimum:.4g})"
             parts.append(f"final training loss {h_t.full_loss[-1]:.4g}, {score}")
-            if h_t.full_loss[-1] > h_t.full_loss[0]:
+            start, end = h_t.full_loss[0], h_t.full_loss[-1]
+            if end > start:
                 parts.append(flag("the loss ended higher than it started: the steps are too "
                                   "large", False))
+            else:
+                # The share of the way to the least possible loss (least squares), or the
+                # share by which the loss fell (logistic regression: its least loss is
+                # not computed here).
+                gap = start - (minimum if minimum is not None else 0.0)
+                progress = (start - end) / gap if gap > 0 else 1.0
+                if progress < SLOW_PROGRESS:
+                    what = ("of the gap to the least possible loss" if minimum is not None
+                            else "of its starting value")
+                    parts.append(flag(
+                        f"after {h_t.steps} steps the loss has moved only {progress:.0%} "
+                        f"{what}: the steps are too small or too few (raise the learning "
+                        "rate, or take smaller batches for more steps per epoch)", False))
         if r.agree:
             parts.append(flag(f"sgdlab and torch agree to {r.max_diff:.0e} at every step "
                               f"(tolerance {TOLERANCE:.0e})", True))
