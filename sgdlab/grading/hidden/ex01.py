@@ -1,0 +1,1 @@
+"""Hidden cases for exercises 01 (placeholder)."""

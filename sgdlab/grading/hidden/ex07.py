@@ -1,0 +1,1 @@
+"""Hidden cases for exercises 07 (placeholder)."""

@@ -1,0 +1,1 @@
+"""Hidden cases for exercises 09 (placeholder)."""
