@@ -11,8 +11,9 @@ In this order, so that nothing the submission does can reach the checks:
 
 1. import the exercise's checks and hidden cases (the submission has not run yet, so
    they bind the real numpy and sgdlab functions), and keep the check functions;
-2. audit each cell's code (:func:`audit`) and execute it in the submission's own
-   namespace; errors are recorded, not raised;
+2. audit each cell's code (:func:`audit`): a cell that uses what graded code may not
+   (frames, ctypes, the interpreter's hooks) is not run, and its tasks score zero; run
+   the others in the submission's own namespace, recording errors instead of raising;
 3. put back every numpy and sgdlab function the cells replaced (``_safe.pristine``);
 4. per task: the public check, then the hidden cases, against the function the
    submission defined, with :class:`Tripwire` watching for a call of the task's
@@ -200,8 +201,9 @@ def grade(request: dict) -> dict:
     audits: dict[str | None, list[str]] = {}
     for index, cell in enumerate(request["cells"]):
         used = audit(cell["source"])
-        if used:
+        if used:  # not run at all: it would reach into this process
             audits.setdefault(cell["task"], []).extend(used)
+            continue
         error = _exec_cell(index, cell, namespace)
         if error:
             cell_errors[cell["task"]] = error
