@@ -30,10 +30,10 @@ c.CourseDirectory.root = str(HERE)
 c.CourseDirectory.course_id = "sgd-lab"
 c.Exchange.root = os.environ.get("SGDLAB_NBGRADER_EXCHANGE", str(HERE / "exchange"))
 
-_release = list(GenerateAssignment.preprocessors.default_value)
+_release = list(GenerateAssignment.class_traits()["preprocessors"].default())
 c.GenerateAssignment.preprocessors = [KeepStudentAffordances, *_release]
 
-_autograde = list(Autograde.autograde_preprocessors.default_value)
+_autograde = list(Autograde.class_traits()["autograde_preprocessors"].default())
 _autograde.insert(next(k for k, p in enumerate(_autograde) if p.__name__ == "SaveAutoGrades"),
                   TrustedGrades)
 c.Autograde.autograde_preprocessors = _autograde
