@@ -264,7 +264,7 @@ def otter_version(nb: dict, *, name: str = "notebook") -> dict:
     """
     nb = copy.deepcopy(nb)
     cells = nb["cells"]
-    config = (f"# ASSIGNMENT CONFIG\nname: {name}\ninit_cell: true\nrun_tests: true\n"
+    config = (f"# ASSIGNMENT CONFIG\nname: {name}\ninit_cell: true\nrun_tests: false\n"
               f'python_version: "{OTTER_PYTHON}"\nrequirements: requirements.txt\n'
               f"autograder_files:\n  - {wheel_name()}\n"
               f"plugins:\n  - {OTTER_PLUGIN}\n")
