@@ -116,6 +116,18 @@ def setup_cell(nb: dict) -> dict:
                 if c.get("cell_type") == "code" and "sgdlab.checks" in _source(c))
 
 
+#: The open question's answer, written by the correct and the partly wrong submissions.
+ANSWER = ("**Your answer:** one example's gradient is right on average but not at every "
+          "step, so near the minimum many steps go uphill.\n")
+ANSWER_STUBS = ("YOUR ANSWER HERE", "Type your answer here")
+
+
+def answer_cell(nb: dict) -> dict:
+    """The markdown cell that holds the open question's answer stub."""
+    return next(c for c in nb["cells"] if c.get("cell_type") == "markdown"
+                and any(stub in _source(c) for stub in ANSWER_STUBS))
+
+
 def submission(nb: dict, kind: str) -> dict:
     """A copy of the student notebook ``nb`` answered as ``kind`` (one of KINDS)."""
     if kind not in KINDS:
@@ -135,6 +147,8 @@ def submission(nb: dict, kind: str) -> dict:
         _set_source(setup, _source(setup) + FAKE_CHECKS)
     for task, text in answers.items():
         _set_source(cells[task], text)
+    if kind in ("correct", "partly_wrong"):
+        _set_source(answer_cell(nb), ANSWER)
     return nb
 
 

@@ -18,6 +18,7 @@ import pytest
 from sgdlab.grading import runner
 from sgdlab.grading._child import Tripwire, audit, reference_codes
 from sgdlab.grading.rubric import RUBRIC
+from sgdlab.grading.hidden import FAILED
 from sgdlab.grading.tasks import REFERENCES, exercises, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,29 +148,35 @@ def test_the_watch_sees_an_alias_and_a_factory_but_not_the_checks_own_calls():
     assert tripwire.hits == ["sgdlab.schedules.inverse_time", "sgdlab.train.run"]
 
 
-def _catalogue(exercise: str):
+def _catalogue(exercise: str) -> tuple[dict, dict]:
+    """The right answers and the wrong ones (task -> functions) of
+    tests/test_checks_exNN.py."""
     module = importlib.import_module(f"test_checks_ex{exercise}")
-    return module.CORRECT, module.CATALOG
+    wrong = getattr(module, "CATALOG", None) or module.WRONG
+    return module.CORRECT, {task: [next(x for x in entry if callable(x)) for entry in entries]
+                            for task, entries in wrong.items()}
 
 
-def test_hidden_cases_accept_every_right_answer_and_reject_wrong_ones_ex02(capsys):
-    """Hidden cases must not fail a correct answer written differently, and must reject
-    the wrong answers of the checks' catalogue that return wrong values."""
+@pytest.mark.parametrize("exercise", exercises())
+def test_hidden_cases_accept_every_right_answer_and_catch_wrong_ones(exercise, capsys):
+    """Hidden cases must not fail a correct answer written differently; and they have
+    teeth: for every task with hidden cases, some wrong answers of the checks' catalogue
+    fail them on their own (the rest differ in ways only the public check looks at, such
+    as an integer input or an argument changed in place)."""
     from sgdlab.checks._feedback import CheckFailed
-    from sgdlab.grading.hidden import ex02 as hidden
 
-    correct, catalog = _catalogue("02")
-    for task, funcs in correct.items():
-        for func in funcs:
-            getattr(hidden, f"hidden_{task}")(func)
-    slipped = []
-    for task, entries in catalog.items():
-        for expected, func in entries:
+    hidden = importlib.import_module(f"sgdlab.grading.hidden.ex{exercise}")
+    correct, wrong = _catalogue(exercise)
+    tasks = [t for t in REFERENCES[exercise] if hasattr(hidden, f"hidden_{t}")]
+    assert tasks, "every exercise has hidden cases"
+    for task in tasks:
+        for func in correct.get(task, []):
+            getattr(hidden, f"hidden_{task}")(func)  # raises if a right answer fails
+        caught = 0
+        for func in wrong.get(task, []):
             try:
                 getattr(hidden, f"hidden_{task}")(func)
-            except CheckFailed:
-                continue
-            slipped.append((task, expected))
-    # ignores_rng: a private generator that happens to give the right order on every
-    # hidden case is impossible, but the catalogue's version draws from a fixed seed
-    assert slipped == [], slipped
+            except CheckFailed as failure:
+                caught += 1
+                assert failure.message.startswith((FAILED, "your function"))  # never which case
+        assert caught >= min(1, len(wrong.get(task, []))), task

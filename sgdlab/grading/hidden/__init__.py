@@ -20,16 +20,18 @@ FAILED = "the function gives wrong results on cases the public check does not sh
 
 
 def compare(task: str, func: Callable, cases: Sequence[tuple[dict[str, Any], Any]], *,
-            rtol: float = 1e-7, atol: float = 1e-10,
-            may_modify: tuple[str, ...] = ()) -> int:
+            rtol: float = 1e-7, atol: float = 1e-10, may_modify: tuple[str, ...] = (),
+            agree: Callable[[Any, Any], bool] | None = None) -> int:
     """Call ``func`` with each case's arguments (copies, under the check's time limit)
-    and compare with the case's expected result; return the number of cases.
+    and compare with the case's expected result (with ``agree(got, expected)`` if given, else
+    within ``rtol``/``atol``); return the number of cases.
 
     Raises:
         CheckFailed: a result differs (the message does not say which case).
     """
     for args, expected in cases:
         got = call(task, func, args, may_modify=may_modify)
-        if not same(got, expected, rtol=rtol, atol=atol):
+        ok = agree(got, expected) if agree else same(got, expected, rtol=rtol, atol=atol)
+        if not ok:
             raise CheckFailed(task, FAILED)
     return len(cases)
