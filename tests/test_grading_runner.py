@@ -17,8 +17,8 @@ import pytest
 
 from sgdlab.grading import runner
 from sgdlab.grading._child import Tripwire, audit, reference_codes
-from sgdlab.grading.rubric import RUBRIC
 from sgdlab.grading.hidden import FAILED
+from sgdlab.grading.rubric import RUBRIC
 from sgdlab.grading.tasks import REFERENCES, exercises, normalise
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -45,6 +45,7 @@ def hidden_adamw_step(func) -> int:
         m, v = 0.3 * g, 0.5 * g**2
         new_m, new_v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g**2
         step = (new_m / (1 - 0.9**t)) / (np.sqrt(new_v / (1 - 0.999**t)) + 1e-8)
+        expected = (w * (1 - 0.02 * 0.1) - 0.02 * step, new_m, new_v)
         cases.append(({"w": w, "g": g, "m": m, "v": v, "t": t, "lr": 0.02, "beta1": 0.9,
-                       "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.1}, (w * (1 - 0.02 * 0.1) - 0.02 * step, new_m, new_v)))
+                       "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.1}, expected))
     return compare("adamw_step", func, cases, may_modify=("m", "v"))
