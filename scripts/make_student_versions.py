@@ -6,6 +6,11 @@
     python scripts/make_student_versions.py --otter DIR  # otter-grader master notebooks
     python scripts/make_student_versions.py --force   # also replace edited ones (kept aside)
 
+It also writes ``sgdlab/grading/rubric.py``, the points of every task and open question
+as the solution notebooks' nbgrader metadata give them: the solution notebooks are the
+rubric's one source, and the trusted grader, the nbgrader release and the otter
+questions all take their points from there.
+
 The source is ``exercises/solutions/NN_*.ipynb``; each student version has the same
 name one folder up. In a student version:
 
@@ -200,28 +205,82 @@ def _raw(text: str) -> dict:
     return {"cell_type": "raw", "metadata": {}, "source": _lines(text)}
 
 
-def otter_version(nb: dict) -> dict:
+#: Where the autograder finds sgdlab: the wheel that ``otter assign`` packs into the
+#: autograder zip (``autograder_files``) lands in /autograder/source/files/.
+OTTER_PLUGIN = "sgdlab.grading.otter_plugin.TrustedGrades"
+OTTER_PYTHON = "3.11"
+
+
+def wheel_name() -> str:
+    """The file name of the sgdlab wheel that ``pip wheel --no-deps .`` builds."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return f"{project['name']}-{project['version']}-py3-none-any.whl"
+
+
+def otter_requirements() -> str:
+    """requirements.txt for the otter autograder: sgdlab from the packed wheel, and
+    torch's CPU build (the course never uses a GPU)."""
+    return ("--extra-index-url https://download.pytorch.org/whl/cpu\n"
+            f"/autograder/source/files/{wheel_name()}\n")
+
+
+def otter_task_source(text: str, *, where: str) -> str:
+    """A task cell for otter: each solution region becomes ``# BEGIN SOLUTION NO PROMPT``
+    and is followed by a prompt block (otter's ``# BEGIN PROMPT`` lines, a string in the
+    solution) holding the course's stub, ``raise NotImplementedError("Student exercise:
+    ...")``, so that an untouched task reads "not attempted yet", not otter's ``...``."""
+    stub, _ = strip_regions(text, where=where)
+    stubs = [line for line in stub.split("\n") if "raise NotImplementedError(" in line]
+    out: list[str] = []
+    k = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        indent = line[: len(line) - len(line.lstrip())]
+        if stripped == BEGIN:
+            out.append(f"{indent}{BEGIN} NO PROMPT")
+        elif stripped == END:
+            out += [line, f'{indent}""" # BEGIN PROMPT', stubs[k], f'{indent}""" # END PROMPT']
+            k += 1
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def otter_version(nb: dict, *, name: str = "notebook") -> dict:
     """The solution notebook ``nb`` in otter-grader's notebook format (v1): every task
     cell and its check cell become a question (the check cell is the test; the task cell,
     with its markdown prompt, the solution), the open-question cells one manually graded
-    question. Our ``# BEGIN SOLUTION`` regions are left for otter to replace.
+    question. Our ``# BEGIN SOLUTION`` regions are left for otter to replace, each
+    followed by the course's stub as a prompt.
+
+    The assignment config asks for Python 3.11 in the autograder, installs sgdlab there
+    (``requirements.txt`` and the wheel, see :func:`otter_requirements`) and lets the
+    trusted grader decide the scores (the plugin :data:`OTTER_PLUGIN`).
 
     Run the result once (so that the check cells' "✓ ... passed" lines are stored as
     the expected output) before ``otter assign``.
     """
     nb = copy.deepcopy(nb)
     cells = nb["cells"]
-    out = [_raw("# ASSIGNMENT CONFIG\ninit_cell: true\nrun_tests: true\n")]
+    config = (f"# ASSIGNMENT CONFIG\nname: {name}\ninit_cell: true\nrun_tests: false\n"
+              f'python_version: "{OTTER_PYTHON}"\nrequirements: requirements.txt\n'
+              f"autograder_files:\n  - {wheel_name()}\n"
+              f"plugins:\n  - {OTTER_PLUGIN}\n")
+    out = [_raw(config)]
     k = 0
     while k < len(cells):
         cell = cells[k]
         is_task = (cell["cell_type"] == "code" and grading(cell).get("solution")
                    and OPEN not in tags(cell))
         if is_task:
-            name = _task_name(source(cell))
+            task = _task_name(source(cell))
             points = grading(cells[k + 1]).get("points", 1)
             prompt = out.pop() if out and out[-1]["cell_type"] == "markdown" else None
-            out += [_raw(f"# BEGIN QUESTION\nname: {name}\npoints: {points}"),
+            cell = copy.deepcopy(cell)
+            cell["source"] = _lines(otter_task_source(source(cell), where=f"{name}, {task}"))
+            out += [_raw(f"# BEGIN QUESTION\nname: {task}\npoints: {points}"),
                     *([prompt] if prompt else []), _raw("# BEGIN SOLUTION"), cell,
                     _raw("# END SOLUTION"), _raw("# BEGIN TESTS"), cells[k + 1],
                     _raw("# END TESTS"), _raw("# END QUESTION")]
@@ -300,9 +359,56 @@ def student_path(solution: Path) -> Path:
     return EXERCISES / solution.name
 
 
+def rubric_path() -> Path:
+    """``sgdlab/grading/rubric.py`` (under ``ROOT``, read at each call)."""
+    return ROOT / "sgdlab" / "grading" / "rubric.py"
+
+
+def rubric_data() -> dict:
+    """exercise -> its notebook, and per task and open question: points, cell ids and
+    nbgrader grade ids, read from the solution notebooks' nbgrader metadata."""
+    out: dict = {}
+    for solution in solution_notebooks():
+        nb = json.loads(solution.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+        tasks: dict = {}
+        manual: dict = {}
+        setup = next((c for c in cells if c["cell_type"] == "code"), None)
+        for k, cell in enumerate(cells):
+            g = grading(cell)
+            if cell["cell_type"] == "code" and g.get("solution") and OPEN not in tags(cell):
+                check = cells[k + 1]
+                tasks[_task_name(source(cell))] = {
+                    "points": grading(check).get("points", 0),
+                    "task_cell": cell.get("id"), "task_grade_id": g.get("grade_id"),
+                    "check_cell": check.get("id"),
+                    "check_grade_id": grading(check).get("grade_id")}
+            elif g.get("grade") and g.get("solution"):
+                manual[g.get("grade_id")] = {"points": g.get("points", 0),
+                                             "cell": cell.get("id")}
+        out[solution.name[:2]] = {"notebook": solution.stem,
+                                  "setup_cell": setup.get("id") if setup else None,
+                                  "tasks": tasks, "manual": manual}
+    return out
+
+
+def render_rubric() -> str:
+    """The text of ``sgdlab/grading/rubric.py``."""
+    body = json.dumps(rubric_data(), indent=4, ensure_ascii=False)
+    return ('"""The points of every graded task and open question, per exercise.\n\n'
+            "GENERATED by scripts/make_student_versions.py from the nbgrader metadata of\n"
+            "exercises/solutions/NN_*.ipynb (the rubric's one source): do not edit.\n"
+            '"""\n\n'
+            f"RUBRIC = {body}\n")
+
+
 def stale() -> list[Path]:
-    """Student versions that are missing or differ from what would be generated."""
+    """Student versions (and the rubric) that are missing or differ from what would be
+    generated."""
     out = []
+    rubric = rubric_path()
+    if not rubric.exists() or rubric.read_text(encoding="utf-8") != render_rubric():
+        out.append(rubric)
     for solution in solution_notebooks():
         target = student_path(solution)
         if not target.exists() or target.read_text(encoding="utf-8") != render(solution):
@@ -342,17 +448,27 @@ def main(argv: list[str]) -> int:
     if args.otter:
         args.otter.mkdir(parents=True, exist_ok=True)
         for solution in solution_notebooks():
-            nb = otter_version(json.loads(solution.read_text(encoding="utf-8")))
+            nb = otter_version(json.loads(solution.read_text(encoding="utf-8")),
+                               name=solution.stem)
             (args.otter / solution.name).write_text(dump(nb), encoding="utf-8")
             print(f"wrote {args.otter / solution.name}")
+        (args.otter / "requirements.txt").write_text(otter_requirements(), encoding="utf-8")
+        print(f"wrote {args.otter / 'requirements.txt'} (build the wheel it names with: "
+              f"python -m pip wheel --no-deps -w {args.otter} .)")
         return 0
     if args.check:
         paths = stale()
         for p in paths:
-            print(f"stale student version: {p.relative_to(ROOT)} "
+            print(f"{'stale student version' if p.suffix == '.ipynb' else 'stale rubric'}: "
+                  f"{p.relative_to(ROOT)} "
                   "(run python scripts/make_student_versions.py)")
         return 1 if paths else 0
     refused = []
+    rubric = rubric_path()
+    if not rubric.exists() or rubric.read_text(encoding="utf-8") != render_rubric():
+        rubric.parent.mkdir(parents=True, exist_ok=True)
+        rubric.write_text(render_rubric(), encoding="utf-8")
+        print(f"wrote {rubric.relative_to(ROOT)}")
     for solution in solution_notebooks():
         target = student_path(solution)
         text = render(solution)

@@ -27,8 +27,9 @@ def pip_dependencies() -> dict[str, Requirement]:
 
 def test_extras() -> dict[str, Requirement]:
     project = tomllib.loads(read("pyproject.toml"))["project"]
+    extras = project["optional-dependencies"]
     return {Requirement(r).name.lower(): Requirement(r)
-            for r in project["optional-dependencies"]["test"]}
+            for extra in ("test", "classroom") for r in extras[extra]}
 
 
 test_extras.__test__ = False  # a helper, not a test

@@ -75,6 +75,8 @@ CONTAINERS = {"data.Dataset", "data.Split", "train.History", "sklearn_sgd.PlainS
 NOT_FUZZED = {
     "widgets": "interactive explorers, tested by tests/test_widgets_*.py",
     "checks": "exercise checks, tested by tests/test_checks_*.py",
+    "grading": "trusted grading (processes, nbgrader, otter), tested by "
+               "tests/test_grading_runner.py and tests/test_grading_classroom.py",
     "workspace": "learner-workspace file tool (course.py), not on this branch when the fuzz "
                  "test was written: TODO fuzz it with a temporary directory",
 }
