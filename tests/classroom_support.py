@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import course_setup  # noqa: E402
 
 PROXY = course_setup.PROXY
+DEPLOY_CONFIG = ROOT / "deploy" / "jupyterhub_config.py"  # the guide's, loaded first
 MARK = "SGDLAB_CLASSROOM_RUN"  # every process of one classroom run carries it
 TIMEOUT = 30.0  # seconds, for one HTTP request
 GIT_ID = ["-c", "user.name=Instructor", "-c", "user.email=instructor@example.edu"]
@@ -105,8 +106,10 @@ class Hub:
 
 
 HUB_CONFIG = """\
-# written by tests/classroom_support.py for one classroom run
+# written by tests/classroom_support.py for one classroom run: the guide's one-server
+# config, then what a test on loopback needs instead of a real login and real users
 c = get_config()  # noqa: F821
+load_subconfig({deploy_config!r})  # noqa: F821
 c.JupyterHub.bind_url = "http://127.0.0.1:{proxy_port}"
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {hub_port}
@@ -126,10 +129,7 @@ c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
 c.Spawner.cmd = [{python!r}, "-m", "jupyterhub.singleuser"]
 c.Spawner.args = {server_args!r}
 c.Spawner.ip = "127.0.0.1"
-c.Spawner.default_url = "/lab"
-c.Spawner.environment = {{{mark!r}: {marker!r}, "JUPYTER_PLATFORM_DIRS": "1"}}
-c.Spawner.start_timeout = 90
-c.Spawner.http_timeout = 90
+c.Spawner.environment = {{**c.Spawner.environment, {mark!r}: {marker!r}}}
 c.JupyterHub.services = [{{"name": "instructor", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{
     "name": "instructor",
@@ -153,7 +153,7 @@ def start_hub(folder: Path, users: tuple[str, ...], marker: str,
         secret=str(folder / "cookie_secret"), hub_pid=str(folder / "hub.pid"),
         users=set(users), homes=str(folder / "homes"), python=sys.executable,
         server_args=["--ServerApp.allow_root=True"] if root else [], mark=MARK,
-        marker=marker, token=token)
+        marker=marker, token=token, deploy_config=str(DEPLOY_CONFIG))
     (folder / "jupyterhub_config.py").write_text(config, encoding="utf-8")
     env = dict(os.environ, **{MARK: marker})
     log = (folder / "jupyterhub.log").open("w", encoding="utf-8")
