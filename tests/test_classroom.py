@@ -23,6 +23,7 @@ grading them.
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 import sys
@@ -37,6 +38,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import course_setup  # noqa: E402
+
+#: JupyterHub runs on Linux and macOS; it does not support Windows.
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="JupyterHub does not run on Windows")
 
 START = "notebooks/00_start_here.ipynb"
 EXERCISE = "exercises/02_stochastic_gradient_descent.ipynb"
@@ -326,3 +330,11 @@ def test_a_pull_that_overwrites_a_students_edit_is_caught(tmp_path, pull):
     update = {"ex.ipynb": {"title": "# Title, revised"}}
     assert cs.update_missing(update, student) == []
     assert cs.update_missing({"gone.ipynb": {}}, student) == ["gone.ipynb: not there"]
+
+
+def test_without_the_proxy_the_classroom_fails_saying_what_to_install(monkeypatch):
+    """No Node.js or no ``npm ci``: the classroom fixture fails (never skips) with the
+    message ``course.py test`` prints too."""
+    monkeypatch.setattr(cs, "PROXY", ROOT / "node_modules" / "no-such-proxy")
+    with pytest.raises(cs.ClassroomError, match=r"install Node\.js 20 or newer"):
+        cs.start_hub(Path("unused"), STUDENTS, "unused")
