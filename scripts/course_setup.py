@@ -3,6 +3,8 @@
     python3 course.py lab [JUPYTERLAB ARGS]   # set up, sync your workspace, open JupyterLab
     python3 course.py test [PYTEST ARGS]      # set up (with the test tools), run the suite
     python3 course.py fresh PATH              # a clean copy of one notebook; yours is kept
+    python3 course.py classroom-link --hub URL --repo GITURL [--branch main]
+                                              # the nbgitpuller link for a JupyterHub class
     python3 course.py help
 
 On Windows, write ``py`` for ``python3``.
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import threading
 import tomllib
+import urllib.parse
 import urllib.request
 import venv
 from dataclasses import dataclass
@@ -292,6 +295,112 @@ def install(python: Path, extra: str) -> None:
         print(torch_report(python), flush=True)
 
 
+# --- a class on JupyterHub -----------------------------------------------------------
+def repo_folder(repo: str) -> str:
+    """The folder a clone of ``repo`` gets: its last path part without ``.git``
+    (``https://github.com/sgdlab/sgd-lab.git`` -> ``sgd-lab``)."""
+    name = repo.rstrip("/").split("/")[-1].split(":")[-1]
+    return name[:-4] if name.endswith(".git") else name
+
+
+def classroom_link(hub: str, repo: str, branch: str = "main",
+                   targetpath: str | None = None) -> str:
+    """The nbgitpuller link that hands out the course on the JupyterHub at ``hub``.
+
+    A student who opens it logs in, gets the course cloned from ``repo`` (``branch``)
+    into the folder ``targetpath`` of their home (default: the repository's name without
+    ``.git``), or later updates merged without overwriting their changes, and lands on
+    ``notebooks/00_start_here.ipynb`` in JupyterLab. ``targetpath`` is always written
+    into the link: nbgitpuller's own default keeps a ``.git`` ending, so the start page's
+    path would not match the folder for such URLs.
+
+    Raises:
+        ValueError: ``hub`` is not an http(s) URL with a host, or ``repo``, ``branch``
+            or ``targetpath`` is empty or (``targetpath``) not a plain relative folder.
+    """
+    parts = urllib.parse.urlsplit(hub.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query:
+        raise ValueError(f"hub must be the JupyterHub's http(s) address, such as "
+                         f"https://hub.example.edu, not {hub!r}")
+    if not repo.strip():
+        raise ValueError("repo must be the course's git URL, not empty")
+    if not branch.strip():
+        raise ValueError("branch must name a branch of the repository, such as main")
+    folder = repo_folder(repo.strip()) if targetpath is None else targetpath.strip()
+    if not folder or folder.startswith(("/", "~")) or ".." in folder.split("/"):
+        raise ValueError(f"targetpath must be a folder relative to the student's home, "
+                         f"not {folder!r}")
+    query = urllib.parse.urlencode({
+        "repo": repo.strip(),
+        "urlpath": f"lab/tree/{folder}/{START}",
+        "branch": branch.strip(),
+        "targetpath": folder,
+    }, quote_via=urllib.parse.quote)
+    path = parts.path.rstrip("/") + "/hub/user-redirect/git-pull"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+#: configurable-http-proxy, JupyterHub's proxy, for the classroom test: an npm package,
+#: locked in package-lock.json and installed into node_modules/ by ``npm ci``.
+NODE_LOCK = ROOT / "package-lock.json"
+PROXY = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+NODE_MISSING = ("tests/test_classroom.py starts JupyterHub, whose proxy "
+                "(configurable-http-proxy) is a Node.js program: install Node.js 20 or "
+                "newer with npm (Debian/Ubuntu: apt-get install nodejs npm), then run "
+                "this command again, or run `npm ci` in the project folder.")
+
+
+def ensure_node_tools() -> bool:
+    """Install the locked npm packages (``npm ci``) unless this lock is installed
+    already. Without npm, or when ``npm ci`` fails, say what to do and go on: the
+    classroom test then fails with the same message; the rest of the suite runs."""
+    if not NODE_LOCK.exists():
+        return True
+    stamp = ROOT / "node_modules" / ".sgdlab-installed"
+    digest = hashlib.sha256(NODE_LOCK.read_bytes()).hexdigest()
+    if (PROXY.exists() and stamp.exists()
+            and stamp.read_text(encoding="utf-8").strip() == digest):
+        return True
+    npm = shutil.which("npm")
+    if npm is None:
+        print(f"Note: npm was not found. {NODE_MISSING}", flush=True)
+        return False
+    print("Installing the classroom test's Node.js tools (npm ci) ...", flush=True)
+    try:
+        result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT,
+                                timeout=600)
+        ok = result.returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    if not ok or not PROXY.exists():
+        print(f"Note: npm ci failed. {NODE_MISSING}", flush=True)
+        return False
+    stamp.write_text(digest + "\n", encoding="utf-8")
+    return True
+
+
+def classroom_link_main(argv: list[str]) -> int:
+    """``course.py classroom-link``: print the link (nothing is installed for it)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="course.py classroom-link",
+        description="Print the nbgitpuller link that hands out SGD Lab on a JupyterHub "
+                    "and opens its start page (deploy/README.md, 'Teaching a class').")
+    parser.add_argument("--hub", required=True, help="the hub's address, e.g. "
+                        "https://hub.example.edu")
+    parser.add_argument("--repo", required=True, help="the course's git URL")
+    parser.add_argument("--branch", default="main", help="the branch (default: main)")
+    parser.add_argument("--targetpath", default=None, help="the folder in each student's "
+                        "home (default: the repository's name)")
+    args = parser.parse_args(argv)
+    try:
+        print(classroom_link(args.hub, args.repo, args.branch, args.targetpath))
+    except ValueError as exc:
+        parser.error(str(exc))
+    return 0
+
+
 # --- JupyterLab, offline and quiet --------------------------------------------------
 SERVER_CONFIG = {
     "LabApp": {
@@ -355,12 +464,15 @@ def sync_workspace(python: Path, workspace: Path) -> None:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     rest = argv[1:]
+    if command == "classroom-link":
+        return classroom_link_main(rest)
     if command not in {"lab", "test", "fresh"}:
         print(__doc__)
         return 0 if command in {"help", "-h", "--help"} else 2
     try:
         if command == "test":
             python = ensure_environment("test")
+            ensure_node_tools()
             os.chdir(ROOT)
             return _replace_process([str(python), "-m", "pytest", *rest])
         python = ensure_environment("")

@@ -37,6 +37,7 @@ PATTERNS = (
     "exercises/README.md",
     "exercises/*.ipynb",
     "exercises/solutions/*.ipynb",
+    "deploy/README.md",  # README.md and exercises/README.md link to it
 )
 MANIFEST = Path(".sgdlab") / "manifest.json"
 UPDATE_SUFFIX = " (course update)"

@@ -25,14 +25,41 @@ def pip_dependencies() -> dict[str, Requirement]:
     return {r.name.lower(): r for r in reqs}
 
 
-def test_extras() -> dict[str, Requirement]:
+def extra_requirements(extra: str) -> dict[str, Requirement]:
+    """An extra's requirements; one that names the project itself (``sgdlab[classroom]``)
+    stands for that extra's requirements."""
     project = tomllib.loads(read("pyproject.toml"))["project"]
-    extras = project["optional-dependencies"]
-    return {Requirement(r).name.lower(): Requirement(r)
-            for extra in ("test", "classroom") for r in extras[extra]}
+    out: dict[str, Requirement] = {}
+    for line in project["optional-dependencies"][extra]:
+        req = Requirement(line)
+        if req.name.lower() == project["name"]:
+            for other in sorted(req.extras):
+                out.update(extra_requirements(other))
+        else:
+            out[req.name.lower()] = req
+    return out
+
+
+def all_extras() -> dict[str, Requirement]:
+    project = tomllib.loads(read("pyproject.toml"))["project"]
+    out: dict[str, Requirement] = {}
+    for extra in project["optional-dependencies"]:
+        out.update(extra_requirements(extra))
+    return out
+
+
+def test_extras() -> dict[str, Requirement]:
+    return extra_requirements("test")
 
 
 test_extras.__test__ = False  # a helper, not a test
+
+
+def test_the_test_command_installs_what_the_classroom_test_needs():
+    """course.py test installs .[test]; tests/test_classroom.py runs JupyterHub and
+    nbgitpuller, so the test extra must bring the classroom extra."""
+    assert set(extra_requirements("classroom")) <= set(test_extras())
+    assert {"jupyterhub", "nbgitpuller"} <= set(extra_requirements("classroom"))
 
 
 def lock() -> dict[str, list[Requirement]]:
@@ -77,7 +104,7 @@ def conda_version_matches(spec: str, version: str) -> bool:
 
 
 def test_metadata_declares_ranges_not_pins():
-    for _name, req in {**pip_dependencies(), **test_extras()}.items():
+    for _name, req in {**pip_dependencies(), **all_extras()}.items():
         ops = {s.operator for s in req.specifier}
         assert ops and ops <= {">=", "<", "!=", "~="}, (
             f"pyproject.toml: {req} — declare a compatible range; exact versions belong "
@@ -86,7 +113,7 @@ def test_metadata_declares_ranges_not_pins():
 
 def test_every_dependency_is_locked_inside_its_range():
     locked_names = lock()
-    for name, req in {**pip_dependencies(), **test_extras()}.items():
+    for name, req in {**pip_dependencies(), **all_extras()}.items():
         assert name in locked_names, f"{name} is not in constraints.txt"
         version = locked(name)
         assert req.specifier.contains(version, prereleases=True), (
