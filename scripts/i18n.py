@@ -31,7 +31,6 @@ not translated yet (for trying the machinery; the test still fails on them).
 from __future__ import annotations
 
 import argparse
-import copy
 import csv
 import importlib.util
 import json
@@ -224,7 +223,77 @@ def update() -> int:
             path.write_text(text, encoding="utf-8")
         print(f"{path.relative_to(ROOT)}: {len(po)} entries, "
               f"{len(po.translated_entries())} translated, {len(po.fuzzy_entries())} fuzzy")
+    po = update_sgdlab_catalog()
+    print(f"{SGDLAB_CATALOG.relative_to(ROOT)}: {len(po)} messages, "
+          f"{len(po.untranslated_entries())} untranslated")
     return 0
+
+
+# --- sgdlab's own messages ------------------------------------------------------------------
+SGDLAB = ROOT / "sgdlab"
+SGDLAB_CATALOG = SGDLAB / "locale" / LANG / "LC_MESSAGES" / "sgdlab.po"
+
+
+def sgdlab_messages() -> dict[str, list[str]]:
+    """{message: [where, ...]} for every ``_("...")`` call in sgdlab's code."""
+    import ast
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(SGDLAB.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "_" and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                where = f"{path.relative_to(ROOT).as_posix()}:{node.lineno}"
+                found.setdefault(node.args[0].value, []).append(where)
+    return found
+
+
+def sgdlab_literals() -> set[str]:
+    """Every string constant in sgdlab's code (a catalog entry may translate a string
+    that reaches ``_()`` through a variable, e.g. a mistake's diagnosis)."""
+    import ast
+
+    out: set[str] = set()
+    for path in sorted(SGDLAB.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                out.add(node.value)
+    return out
+
+
+def sgdlab_catalog() -> polib.POFile:
+    """sgdlab.po as ``update`` writes it: an entry for every ``_()`` message, keeping
+    the translations it has (also of strings passed to ``_()`` through a variable) and
+    dropping entries whose English is no longer in the code."""
+    old = (polib.pofile(str(SGDLAB_CATALOG), encoding="utf-8", wrapwidth=0)
+           if SGDLAB_CATALOG.exists() else polib.POFile())
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = {"Project-Id-Version": "sgdlab", "Language": LANG, "MIME-Version": "1.0",
+                   "Content-Type": "text/plain; charset=UTF-8",
+                   "Content-Transfer-Encoding": "8bit",
+                   "Plural-Forms": "nplurals=1; plural=0;"}
+    calls = sgdlab_messages()
+    literals = sgdlab_literals()
+    keep = [e for e in old if e.msgid not in calls and e.msgid in literals and e.msgstr]
+    for msgid, where in sorted(calls.items()):
+        prev = old.find(msgid)
+        po.append(polib.POEntry(msgid=msgid, msgstr=prev.msgstr if prev else "",
+                                flags=list(prev.flags) if prev else [],
+                                occurrences=[(w, "") for w in where]))
+    for entry in sorted(keep, key=lambda e: e.msgid):
+        po.append(polib.POEntry(msgid=entry.msgid, msgstr=entry.msgstr,
+                                flags=list(entry.flags), comment="passed to _() by variable"))
+    return po
+
+
+def update_sgdlab_catalog() -> polib.POFile:
+    po = sgdlab_catalog()
+    SGDLAB_CATALOG.parent.mkdir(parents=True, exist_ok=True)
+    SGDLAB_CATALOG.write_text(po_text(po), encoding="utf-8")
+    return po
 
 
 # --- problems (what check and the test report) ----------------------------------------------
@@ -273,12 +342,18 @@ MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$(?!\$).+?(?<![\\$])\$", re.S)
 CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 
 
+COMMENT_LINE = re.compile(r"^[ \t]*<!--.*?-->[ \t]*$", re.M)
+
+
 def protected(text: str) -> list[str]:
-    """The maths (``$...$``, ``$$...$$``) and inline code spans of ``text``: what a
-    translation must keep exactly. Code fences count as code spans."""
+    """The maths (``$...$``, ``$$...$$``) and inline code spans of ``text``, and its
+    HTML comment lines (the ``<!-- BEGIN SOLUTION -->`` markers that make the student
+    versions): what a translation must keep exactly. Code fences count as code spans."""
     spans = [m.group(0) for m in CODE_SPAN.finditer(text)]
     rest = CODE_SPAN.sub(" ", text)
-    return spans + [m.group(0) for m in MATH.finditer(rest)]
+    comments = [m.group(0).strip() for m in COMMENT_LINE.finditer(rest)]
+    rest = COMMENT_LINE.sub(" ", rest)
+    return spans + [m.group(0) for m in MATH.finditer(rest)] + comments
 
 
 def kept_problems(msgid: str, msgstr: str) -> list[str]:
@@ -291,14 +366,18 @@ def kept_problems(msgid: str, msgstr: str) -> list[str]:
     return out
 
 
-def read_glossary(path: Path = GLOSSARY) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+Exceptions = dict[tuple[str, str, str], str]
+
+
+def read_glossary(path: Path = GLOSSARY) -> tuple[dict[str, str], Exceptions]:
     """The glossary: {English term: Chinese term}, and the exceptions
-    {(catalog-relative path, msgctxt or '*'), ...: reason} from its ``!exception`` lines:
+    {(catalog path under i18n/zh_CN, msgctxt or '*', lower-case term): reason} from its
+    ``!exception`` lines (tab-separated):
 
         !exception<TAB>notebooks/05_pytorch.po<TAB>a1b2c3d4<TAB>term<TAB>reason
     """
     terms: dict[str, str] = {}
-    exceptions: dict[tuple[str, str, str], str] = {}
+    exceptions: Exceptions = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.reader(handle, delimiter="\t"):
             if not row or row[0].startswith("#"):
@@ -316,13 +395,40 @@ def read_glossary(path: Path = GLOSSARY) -> tuple[dict[str, str], dict[tuple[str
 
 
 def term_pattern(term: str) -> re.Pattern:
-    return re.compile(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])", re.I)
+    """``term`` as a whole word, case-insensitive, with its plain inflections
+    (-s, -es, -d, -ed, -ing): "gradient" finds "Gradients", not "gradient-free"."""
+    return re.compile(r"(?<![\w-])" + re.escape(term) + r"(?:s|es|d|ed|ing)?(?![\w-])",
+                      re.I)
+
+
+def prose(msgid: str) -> str:
+    """``msgid`` without its maths, code spans and link targets (not prose to translate)."""
+    text = CODE_SPAN.sub(" ", msgid)
+    text = MATH.sub(" ", text)
+    return re.sub(r"\]\([^)]*\)", "] ", text)
+
+
+def missing_terms(msgid: str, msgstr: str, terms: dict[str, str]) -> list[str]:
+    """The glossary terms found in the English ``msgid`` whose Chinese term is not in
+    ``msgstr``. A longer term hides the shorter ones inside it at the place it matches
+    ("gradient descent" is checked as 梯度下降, not again as "gradient")."""
+    english = prose(msgid)
+    out = []
+    for term in sorted(terms, key=len, reverse=True):
+        pattern = term_pattern(term)
+        if not pattern.search(english):
+            continue
+        english = pattern.sub(" ", english)
+        if terms[term] not in msgstr:
+            out.append(term)
+    return out
 
 
 def glossary_problems(doc: Path, terms: dict[str, str] | None = None,
                       exceptions: dict | None = None) -> list[str]:
-    """For each translated entry: a glossary term found in the English (case-insensitive,
-    whole word) whose Chinese term is missing from the translation."""
+    """For each translated entry of ``doc``'s catalog: a glossary term found in the
+    English whose Chinese term is missing from the translation, unless the glossary
+    lists it as an exception."""
     if terms is None:
         terms, exceptions = read_glossary()
     exceptions = exceptions or {}
@@ -332,21 +438,10 @@ def glossary_problems(doc: Path, terms: dict[str, str] | None = None,
     except MissingTranslation:
         return []
     out = []
-    # a longer term that matches hides the shorter ones inside it ("gradient descent"
-    # hides "gradient" at that place)
-    ordered = sorted(terms, key=len, reverse=True)
     for entry in po:
         if not entry.msgstr or "fuzzy" in entry.flags:
             continue
-        english = re.sub(r"\$\$.+?\$\$|\$.+?\$|`[^`]*`|\]\([^)]*\)", " ", entry.msgid,
-                         flags=re.S)  # maths, code and link targets are not prose
-        for term in ordered:
-            pattern = term_pattern(term)
-            if not pattern.search(english):
-                continue
-            english = pattern.sub(" ", english)
-            if terms[term] in entry.msgstr:
-                continue
+        for term in missing_terms(entry.msgid, entry.msgstr, terms):
             if ((rel, entry.msgctxt, term.lower()) in exceptions
                     or (rel, "*", term.lower()) in exceptions):
                 continue
@@ -577,6 +672,18 @@ README_HEADER = (
     "[`notebooks/zh/`](notebooks/zh/00_start_here.ipynb) 和 `exercises/zh/`，用 "
     "`python3 course.py lab --lang zh` 打开。笔记本里的代码与英文版逐字节相同；"
     "图中的坐标轴标签、图例和标题保持英文，练习的检查反馈和交互控件的状态行则使用中文。\n\n")
+README_FOOTER = (
+    "\n## 关于中文版\n\n"
+    "中文版与英文版出自同一份源文件：英文笔记本是唯一的源，中文文字保存在 `i18n/zh_CN/` "
+    "的 gettext 翻译目录（`.po`）里，中文笔记本由脚本生成。术语表见 "
+    "`i18n/zh_CN/glossary.tsv`，每个术语只有一种译法。"
+    "测试会在英文改动后、译文没有跟上时失败。英文改动后更新译文：\n\n"
+    "```bash\n"
+    "python scripts/i18n.py update   # 改动过的单元格的译文被标为 fuzzy\n"
+    "python scripts/i18n.py build    # 修订 .po 中的 fuzzy 条目后，重新生成中文文件\n"
+    "python scripts/i18n.py check    # 确认没有缺失、fuzzy 或过期的译文\n"
+    "```\n\n"
+    "详见 `i18n/README.md`。\n")
 
 
 def render_readme(*, allow_missing: bool = False) -> str:
@@ -593,6 +700,7 @@ def render_readme(*, allow_missing: bool = False) -> str:
             raise MissingTranslation(f"{catalog_path(doc).relative_to(ROOT)}: "
                                      f"{missing}") from None
         out.append(relink(text, ROOT, ROOT))
+    out.append(README_FOOTER)
     return "".join(out)
 
 
@@ -658,11 +766,10 @@ def problems() -> list[str]:
                 for piece in kept_problems(entry.msgid, entry.msgstr):
                     out.append(f"{catalog_path(doc).relative_to(ROOT)}: {entry.msgctxt}: "
                                f"maths or code changed or missing: {piece}")
-    try:
-        out += [f"{p.relative_to(ROOT)}: stale (run python scripts/i18n.py build)"
-                for p in stale_outputs()]
-    except MissingTranslation:
-        pass  # already reported above
+    # compared with what build would write with the English standing in for what is
+    # missing (reported above), so that a hand-edited file is caught either way
+    out += [f"{p.relative_to(ROOT)}: stale (run python scripts/i18n.py build)"
+            for p in stale_outputs(allow_missing=True)]
     return out
 
 
