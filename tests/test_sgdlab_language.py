@@ -4,6 +4,7 @@ Its Chinese catalog is complete for every ``_()`` message and holds nothing stal
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import string
@@ -95,6 +96,7 @@ def test_a_diagnosis_keeps_its_evidence_and_its_first_line_contract_in_chinese(m
     with pytest.raises(CheckFailed) as failure:
         ex01.check_gd_step(gd_step_uphill)
     lines = failure.value.message.splitlines()
+    assert lines[0] == "每一步都在往上坡走，而不是往下坡"  # the mistake, named in Chinese
     assert "返回" in failure.value.message and "应为" in failure.value.message
     monkeypatch.setenv("SGDLAB_FEEDBACK", "graded")
     from sgdlab.checks import _feedback
@@ -149,6 +151,30 @@ def test_translations_keep_placeholders_and_line_structure():
         assert _fields(entry.msgstr) == _fields(entry.msgid), entry.msgid
         assert entry.msgstr.count("\n") == entry.msgid.count("\n"), entry.msgid
         assert entry.msgstr.startswith("\n") == entry.msgid.startswith("\n"), entry.msgid
+
+
+def _mistake_first_lines() -> set[str]:
+    """The ``failed`` text (a message's first line) of every Mistake in the checks."""
+    out = set()
+    for path in sorted((ROOT / "sgdlab" / "checks").glob("ex*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Mistake"
+                    and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)):
+                out.add(node.args[1].value)
+    return out
+
+
+def test_translated_first_lines_keep_the_graded_contract():
+    """In graded mode only a message's first line is shown: in Chinese too it names the
+    failed property in words, with no number and no code."""
+    po = _po()
+    firsts = _mistake_first_lines()
+    assert len(firsts) > 100
+    translated = [e for e in po if e.msgid in firsts and e.msgstr]
+    assert translated, "no mistake is translated yet"
+    for entry in translated:
+        assert HAN.search(entry.msgstr) and not re.search(r"[=(`\d]", entry.msgstr), (
+            entry.msgid, entry.msgstr)
 
 
 def test_no_compiled_catalog_is_committed():
