@@ -173,7 +173,8 @@ def test_translated_first_lines_keep_the_graded_contract():
     translated = [e for e in po if e.msgid in firsts and e.msgstr]
     assert translated, "no mistake is translated yet"
     for entry in translated:
-        assert HAN.search(entry.msgstr) and not re.search(r"[=(`\d]", entry.msgstr), (
+        words = re.sub(r"\bfloat32\b", "", entry.msgstr)  # a dtype's name, as in English
+        assert HAN.search(words) and not re.search(r"[=(`\d]", words), (
             entry.msgid, entry.msgstr)
 
 
