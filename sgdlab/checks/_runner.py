@@ -533,39 +533,42 @@ def _ignore_switch_interval(interval: float) -> None:
 def _timed_out(task: str, state: _CheckState, over: _Overtime) -> TimedOut:
     budget = state.budget
     limit = _time_limit_text(budget)
-    where = f"\nIt was running {_quote(over.frame)}" if over.frame is not None else ""
-    calls = f"{budget.calls} call{'s' if budget.calls != 1 else ''}"
+    where = ("\n" + _("It was running {where}").format(where=_quote(over.frame))
+             if over.frame is not None else "")
+    calls = (_("{n} calls") if budget.calls != 1 else _("{n} call")).format(n=budget.calls)
+    values = {"limit": limit, "elapsed": f"{over.elapsed:.2f}", "calls": calls,
+              "used": f"{budget.used:.2f}", "where": where}
     if over.catching:
-        return TimedOut(task, (
+        return TimedOut(task, _(
             "your function was still running when this check's time limit was up, and it "
             "keeps catching the exception that stops it"
-            f"\nThe limit is {limit} for all calls together. The check gave up on it after "
-            f"{over.elapsed:.2f} s ({calls}, {budget.used:.2f} s in all).{where}"
+            "\nThe limit is {limit} for all calls together. The check gave up on it after "
+            "{elapsed} s ({calls}, {used} s in all).{where}"
             "\nA bare `except:` (or `except "
             "BaseException:`) inside a loop catches everything, including the stop: catch "
             "only the errors you expect, e.g. `except ValueError:`. Restart the kernel to "
-            "stop it for good."))
+            "stop it for good.").format(**values))
     if not over.stopped:
-        return TimedOut(task, (
+        return TimedOut(task, _(
             "your function was still running when this check's time limit was up, inside "
             "one long call into compiled code that Python cannot interrupt"
-            f"\nThe limit is {limit} for all calls together; the call was into numpy, "
+            "\nThe limit is {limit} for all calls together; the call was into numpy, "
             "torch, time.sleep or the like. The check waited "
-            f"{over.elapsed:.2f} s for that call ({calls}, {budget.used:.2f} s in all).{where}"
+            "{elapsed} s for that call ({calls}, {used} s in all).{where}"
             "\nYour function has been told to stop: it stops as soon as that call returns "
-            "and keeps running in the background until then."))
+            "and keeps running in the background until then.").format(**values))
     if budget.calls > 1 and over.elapsed < budget.seconds / 2:
-        why = (f"Each call takes about {budget.used / budget.calls:.2f} s: far longer than "
-               "it should. Is a loop doing much more work than needed?")
+        why = _("Each call takes about {each} s: far longer than it should. Is a loop doing "
+                "much more work than needed?").format(each=f"{budget.used / budget.calls:.2f}")
     else:
-        why = ("It takes far longer than it should. Is there a loop that never ends (a "
-               "`while` whose condition never changes)?")
-    return TimedOut(task, (
+        why = _("It takes far longer than it should. Is there a loop that never ends (a "
+                "`while` whose condition never changes)?")
+    return TimedOut(task, _(
         "your function was stopped: its calls took longer than this check's time limit in "
         "all"
-        f"\nThe limit is {limit} for all calls together. It ran {budget.used:.2f} s in "
-        f"{calls}; the last call had run {over.elapsed:.2f} s when it was stopped. "
-        f"{why}{where}"))
+        "\nThe limit is {limit} for all calls together. It ran {used} s in "
+        "{calls}; the last call had run {elapsed} s when it was stopped. "
+        "{why}{where}").format(why=why, **values))
 
 
 def _raised(task: str, func: Callable, exc: BaseException) -> CheckFailed:
