@@ -235,7 +235,8 @@ SGDLAB_CATALOG = SGDLAB / "locale" / LANG / "LC_MESSAGES" / "sgdlab.po"
 
 
 def sgdlab_messages() -> dict[str, list[str]]:
-    """{message: [where, ...]} for every ``_("...")`` call in sgdlab's code."""
+    """{message: [file, ...]} for every ``_("...")`` call in sgdlab's code (files, not
+    line numbers, so that an edit elsewhere in a file leaves the catalog as it is)."""
     import ast
 
     found: dict[str, list[str]] = {}
@@ -246,8 +247,10 @@ def sgdlab_messages() -> dict[str, list[str]]:
                     and node.func.id == "_" and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)):
-                where = f"{path.relative_to(ROOT).as_posix()}:{node.lineno}"
-                found.setdefault(node.args[0].value, []).append(where)
+                where = path.relative_to(ROOT).as_posix()
+                files = found.setdefault(node.args[0].value, [])
+                if where not in files:
+                    files.append(where)
     return found
 
 

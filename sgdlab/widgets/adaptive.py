@@ -21,9 +21,9 @@ from matplotlib.figure import Figure
 from sgdlab import _validate as check
 from sgdlab import plots
 from sgdlab.compare import OPTIMIZERS, run_optimizer
+from sgdlab.i18n import _
 from sgdlab.objectives import Quadratic, Rosenbrock
 from sgdlab.train import History
-from sgdlab.i18n import _
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 PROBLEMS = ("quadratic, axis-aligned", "quadratic, rotated 45°", "Rosenbrock")

@@ -15,10 +15,10 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from sgdlab.data import add_bias_column, load_diabetes
+from sgdlab.i18n import _
 from sgdlab.losses import LeastSquares
 from sgdlab.theory import gd_stability_threshold, gradient_noise, minibatch_variance
 from sgdlab.train import History, run
-from sgdlab.i18n import _
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis

@@ -21,9 +21,9 @@ from matplotlib.figure import Figure
 
 from sgdlab import _validate as check
 from sgdlab import plots, theory
+from sgdlab.i18n import _, speaking
 from sgdlab.objectives import Quadratic
 from sgdlab.train import History, run
-from sgdlab.i18n import _, speaking
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 OK_COLOR = "tab:blue"

@@ -22,11 +22,11 @@ from matplotlib.figure import Figure
 from sgdlab import _validate as check
 from sgdlab.averaging import polyak_average
 from sgdlab.data import make_linear_regression
+from sgdlab.i18n import _
 from sgdlab.losses import LeastSquares
 from sgdlab.schedules import Schedule, make
 from sgdlab.theory import gradient_noise
 from sgdlab.train import History, run
-from sgdlab.i18n import _
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 OK_COLOR = "tab:blue"

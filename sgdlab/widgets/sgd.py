@@ -15,12 +15,12 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from sgdlab.data import make_linear_regression
+from sgdlab.i18n import _
 from sgdlab.losses import LeastSquares
 from sgdlab.plots import contour
 from sgdlab.schedules import inverse_time
 from sgdlab.theory import gradient_noise
 from sgdlab.train import History, run
-from sgdlab.i18n import _
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis
