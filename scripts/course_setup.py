@@ -1,6 +1,7 @@
 """The work behind ``course.py``: set up SGD Lab, then open it, test it, or refresh a file.
 
     python3 course.py lab [JUPYTERLAB ARGS]   # set up, sync your workspace, open JupyterLab
+    python3 course.py lab --lang zh           # the same, in Chinese (中文版)
     python3 course.py test [PYTEST ARGS]      # set up (with the test tools), run the suite
     python3 course.py fresh PATH              # a clean copy of one notebook; yours is kept
     python3 course.py classroom-link --hub URL --repo GITURL [--branch main]
@@ -41,6 +42,14 @@ VENV = Path(os.environ.get("SGDLAB_VENV") or ROOT / ".venv").absolute()
 LOCK = ROOT / "constraints.txt"
 WORKSPACE = ROOT / "my-work"
 START = "notebooks/00_start_here.ipynb"
+#: The course's languages: the start page each opens, JupyterLab's locale for it, and
+#: the pyproject extra that holds JupyterLab's language pack (English needs none).
+LANGUAGES = {
+    "en": (START, "en", ""),
+    "zh": ("notebooks/zh/00_start_here.ipynb", "zh_CN", "zh"),
+}
+LANGUAGE_ALIASES = {"en": "en", "english": "en", "zh": "zh", "zh_cn": "zh", "zh-cn": "zh",
+                    "chinese": "zh", "中文": "zh"}
 #: Bump to make every existing environment reinstall once.
 SETUP_VERSION = "2"
 #: PyTorch's own index of CPU-only wheels (its install page, "Compute Platform: CPU").
@@ -419,23 +428,31 @@ LAB_OVERRIDES = {
 }
 
 
-def configure_jupyter(env: Path) -> None:
+def lab_overrides(lang: str = "en") -> dict:
+    """JupyterLab's settings overrides for the course in ``lang`` (``"en"``, ``"zh"``):
+    the offline settings, and the interface's locale (its language pack for Chinese)."""
+    locale = LANGUAGES[lang][1]
+    return {**LAB_OVERRIDES, "@jupyterlab/translation-extension:plugin": {"locale": locale}}
+
+
+def configure_jupyter(env: Path, lang: str = "en") -> None:
     """Write the environment's JupyterLab settings: no outbound requests, no prompts
-    unrelated to the course. They live inside ``.venv`` and touch nothing of the
-    learner's own Jupyter set-up."""
+    unrelated to the course, the interface in ``lang``. They live inside ``.venv`` and
+    touch nothing of the learner's own Jupyter set-up."""
     server = env / "etc" / "jupyter" / "jupyter_lab_config.json"  # read by LabApp
     overrides = env / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-    for path, content in ((server, SERVER_CONFIG), (overrides, LAB_OVERRIDES)):
+    for path, content in ((server, SERVER_CONFIG), (overrides, lab_overrides(lang))):
         text = json.dumps(content, indent=2) + "\n"
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
 
 
-def lab_command(python: Path, workspace: Path, rest: list[str]) -> list[str]:
-    """The JupyterLab command line: the workspace as root, the start page open."""
+def lab_command(python: Path, workspace: Path, rest: list[str], lang: str = "en") -> list[str]:
+    """The JupyterLab command line: the workspace as root, the start page of ``lang``
+    open."""
     cmd = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={workspace}",
-           f"--LabApp.default_url=/lab/tree/{START}"]
+           f"--LabApp.default_url=/lab/tree/{LANGUAGES[lang][0]}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and classroom VMs run as root
     return cmd + rest
@@ -461,6 +478,33 @@ def sync_workspace(python: Path, workspace: Path) -> None:
         raise SetupError(f"Could not prepare your workspace in {workspace}.")
 
 
+def split_lang(args: list[str]) -> tuple[str, list[str]]:
+    """Take ``--lang X`` (or ``--lang=X``) out of ``lab``'s arguments: returns the
+    language (``"en"`` or ``"zh"``; ``"en"`` when not given) and the rest, which go to
+    JupyterLab.
+
+    Raises:
+        SetupError: ``--lang`` without a value, or with a language the course lacks.
+    """
+    lang, rest, i = "en", [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--lang" or arg.startswith("--lang="):
+            if arg == "--lang":
+                if i + 1 >= len(args):
+                    raise SetupError("--lang needs a language: --lang zh (中文) or --lang en.")
+                value, i = args[i + 1], i + 2
+            else:
+                value, i = arg.split("=", 1)[1], i + 1
+            if value.strip().lower() not in LANGUAGE_ALIASES:
+                raise SetupError(f"--lang must be zh (中文) or en (English); got {value!r}.")
+            lang = LANGUAGE_ALIASES[value.strip().lower()]
+            continue
+        rest.append(arg)
+        i += 1
+    return lang, rest
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     rest = argv[1:]
@@ -475,18 +519,19 @@ def main(argv: list[str]) -> int:
             ensure_node_tools()
             os.chdir(ROOT)
             return _replace_process([str(python), "-m", "pytest", *rest])
-        python = ensure_environment("")
+        lang, rest = split_lang(rest) if command == "lab" else ("en", rest)
+        python = ensure_environment(LANGUAGES[lang][2])
         if command == "fresh":
             if len(rest) != 1:
                 raise SetupError("Usage: course.py fresh notebooks/01_gradient_descent.ipynb")
             return subprocess.call([str(python), "-m", "sgdlab.workspace", "fresh",
                                     str(ROOT), str(WORKSPACE), rest[0]], cwd=ROOT)
-        configure_jupyter(VENV)
+        configure_jupyter(VENV, lang)
         sync_workspace(python, WORKSPACE)
         print(f"Your notebooks are in {WORKSPACE}; the course's own copies are never "
               "changed by your work.", flush=True)
         os.chdir(WORKSPACE)
-        return _replace_process(lab_command(python, WORKSPACE, rest))
+        return _replace_process(lab_command(python, WORKSPACE, rest, lang))
     except SetupError as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 1

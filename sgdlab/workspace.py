@@ -38,6 +38,12 @@ PATTERNS = (
     "exercises/*.ipynb",
     "exercises/solutions/*.ipynb",
     "deploy/README.md",  # README.md and exercises/README.md link to it
+    # the Chinese edition (scripts/i18n.py); .sgdlab-lang makes sgdlab speak Chinese there
+    "README.zh-CN.md",
+    "notebooks/zh/*.ipynb",
+    "notebooks/zh/.sgdlab-lang",
+    "exercises/zh/*.ipynb",
+    "exercises/zh/.sgdlab-lang",
 )
 MANIFEST = Path(".sgdlab") / "manifest.json"
 UPDATE_SUFFIX = " (course update)"

@@ -50,15 +50,40 @@ LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
 }
 
+
+def _error_statuses() -> tuple[str, ...]:
+    """The explorers' "could not be drawn" status (sgdlab.widgets.base.Explorer) in every
+    language sgdlab speaks (the Chinese notebooks show it in Chinese)."""
+    from sgdlab.i18n import LANGUAGES, _, speaking
+
+    out = []
+    for lang in LANGUAGES:
+        with speaking(lang):
+            text = _("This setting could not be drawn: {error}")
+        out.append(text.split("{error}")[0].rstrip(" :："))
+    return tuple(out)
+
+
+ERROR_STATUSES = _error_statuses()
 # Text that means a widget did not render, or an explorer callback failed.
 WIDGET_FAILURES = (
     "Error displaying widget",
     "A Jupyter widget could not be displayed",
     "Error rendering output item",
-    "This setting could not be drawn",  # the error status of an sgdlab Explorer
+    *ERROR_STATUSES,  # the error status of an sgdlab Explorer, in English and Chinese
 )
 LOADING_WIDGET = "Loading widget..."
-ERROR_STATUS = "This setting could not be drawn"  # sgdlab.widgets.base.Explorer
+
+#: The Chinese pages the browser test opens too: the start page `course.py lab --lang zh`
+#: opens, and the first notebook with an explorer (its status line in Chinese). The other
+#: Chinese notebooks run the same code cells as the English ones, under nbval.
+CHINESE_NOTEBOOKS = ("notebooks/zh/00_start_here.ipynb", "notebooks/zh/01_gradient_descent.ipynb")
+
+
+def _is_error_status(status: str) -> bool:
+    return any(text in status for text in ERROR_STATUSES)
+
+
 # A stderr output is a failure when it carries a traceback or a named error or warning.
 STDERR_FAILURE = re.compile(r"Traceback|\b\w*(Error|Exception|Warning)\b")
 
@@ -79,6 +104,7 @@ def course_notebooks(root: Path = ROOT) -> list[str]:
     """The notebooks the browser test opens, relative to ``root`` (posix paths)."""
     paths = sorted(root.glob("notebooks/*.ipynb")) + sorted(
         root.glob("exercises/solutions/*.ipynb"))
+    paths += [root / rel for rel in CHINESE_NOTEBOOKS if (root / rel).exists()]
     return [p.relative_to(root).as_posix() for p in paths]
 
 
@@ -479,7 +505,7 @@ class JupyterLab:
                 if found:
                     problems += found
                     back = {"End": "Home", "Home": "End", "ArrowRight": "Home"}.get(move)
-                    if back is not None and ERROR_STATUS in found[0]:
+                    if back is not None and _is_error_status(found[0]):
                         back_act = dict(moves)[back]
                         self._change(box, "restore", back_act, read, timeout)
                     break
@@ -571,11 +597,11 @@ class JupyterLab:
             if digest is not None and digest != before_digest:
                 return ""
             status = self._status(box)
-            if ERROR_STATUS in status and status != before_status:
+            if _is_error_status(status) and status != before_status:
                 return status
             time.sleep(0.1)
         status = self._status(box)
-        if ERROR_STATUS in status:
+        if _is_error_status(status):
             return status
         return (f"the figure did not change within {timeout:.0f} s "
                 f"({box.evaluate(JS_IMAGE_STATE)})")

@@ -130,6 +130,69 @@ def test_jupyter_settings_turn_off_every_outbound_lookup(tmp_path):
     assert notes == {"fetchNews": "false", "checkForUpdates": False}
 
 
+def test_lab_in_chinese_opens_the_chinese_start_page_with_a_chinese_interface(tmp_path):
+    lang, rest = course_setup.split_lang(["--port", "8899", "--lang", "zh", "--no-browser"])
+    assert lang == "zh" and rest == ["--port", "8899", "--no-browser"]
+    assert course_setup.split_lang(["--lang=zh-CN"]) == ("zh", [])
+    assert course_setup.split_lang([]) == ("en", [])
+    cmd = course_setup.lab_command(Path("py"), tmp_path, rest, lang)
+    start = course_setup.LANGUAGES["zh"][0]
+    assert f"--LabApp.default_url=/lab/tree/{start}" in cmd
+    assert (ROOT / start).exists() and (ROOT / start).parent.name == "zh"
+    import json
+
+    overrides = tmp_path / "share/jupyter/lab/settings/overrides.json"
+    course_setup.configure_jupyter(tmp_path, "zh")
+    lab = json.loads(overrides.read_text(encoding="utf-8"))
+    assert lab["@jupyterlab/translation-extension:plugin"] == {"locale": "zh_CN"}
+    assert lab["@jupyterlab/apputils-extension:notification"]["checkForUpdates"] is False
+    course_setup.configure_jupyter(tmp_path)  # the next plain `lab` is English again
+    lab = json.loads(overrides.read_text(encoding="utf-8"))
+    assert lab["@jupyterlab/translation-extension:plugin"] == {"locale": "en"}
+
+
+@pytest.mark.parametrize("args", [["--lang"], ["--lang", "fr"], ["--lang=xx"]])
+def test_a_bad_language_is_named_with_the_allowed_ones(args):
+    with pytest.raises(course_setup.SetupError, match=r"--lang.*zh"):
+        course_setup.split_lang(args)
+
+
+def test_the_chinese_lab_installs_jupyterlabs_language_pack(monkeypatch, tmp_path):
+    """`lab --lang zh` sets up sgdlab[zh], the extra that holds the locked language pack,
+    and tells JupyterLab to open the Chinese start page; no real server is started."""
+    import tomllib
+
+    extra = course_setup.LANGUAGES["zh"][2]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pack = [r for r in project["project"]["optional-dependencies"][extra]
+            if r.lower().startswith("jupyterlab-language-pack-zh-cn")]
+    assert pack, "the zh extra must hold jupyterlab-language-pack-zh-CN"
+    assert course_setup.locked_version("jupyterlab-language-pack-zh-CN")
+    calls = {}
+
+    def ensure_environment(extra=""):
+        calls["extra"] = extra
+        return Path("py")
+
+    def configure_jupyter(env, lang="en"):
+        calls["locale"] = lang
+
+    def replace_process(cmd):
+        calls["cmd"] = cmd
+        return 0
+
+    monkeypatch.setattr(course_setup, "ensure_environment", ensure_environment)
+    monkeypatch.setattr(course_setup, "configure_jupyter", configure_jupyter)
+    monkeypatch.setattr(course_setup, "sync_workspace", lambda python, work: None)
+    monkeypatch.setattr(course_setup, "WORKSPACE", tmp_path)
+    monkeypatch.setattr(course_setup, "_replace_process", replace_process)
+    monkeypatch.chdir(tmp_path)
+    assert course_setup.main(["lab", "--lang", "zh", "--no-browser"]) == 0
+    assert calls["extra"] == "zh" and calls["locale"] == "zh"
+    assert "--LabApp.default_url=/lab/tree/notebooks/zh/00_start_here.ipynb" in calls["cmd"]
+    assert calls["cmd"][-1] == "--no-browser" and "--lang" not in calls["cmd"]
+
+
 # --- a stand-in project for the set-up's recovery ----------------------------------
 STUB_PYPROJECT = """\
 [build-system]

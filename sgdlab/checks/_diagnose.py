@@ -19,6 +19,7 @@ from typing import Any
 
 from sgdlab.checks import _safe
 from sgdlab.checks._feedback import CheckFailed, fmt
+from sgdlab.i18n import _
 
 #: Cases a mistake must explain (where it differs from the right answer) to be named.
 MIN_EVIDENCE = 2
@@ -40,8 +41,9 @@ class Mistake:
 
     @property
     def text(self) -> str:
-        """The diagnosis as it appears in a message (its first two lines)."""
-        return f"{self.failed}\n{self.cause}"
+        """The diagnosis as it appears in a message (its first two lines), in the
+        learner's language."""
+        return f"{_(self.failed)}\n{_(self.cause)}"
 
     def fail(self, task: str, evidence: str = "") -> CheckFailed:
         """The ``CheckFailed`` naming this mistake, with ``evidence`` appended."""
@@ -105,7 +107,7 @@ def show(value: Any, labels: tuple[str, ...] | None = None) -> str:
         text = fmt(value)
     if len(text) > MAX_SHOWN and isinstance(value, tuple | list):
         head = ", ".join(fmt(v) for v in value[:3])
-        text = f"{len(value)} parts: {head}, ..."
+        text = _("{n} parts: {head}, ...").format(n=len(value), head=head)
     if len(text) > MAX_SHOWN:
         text = text[:MAX_SHOWN - 4] + " ..."
     return text
@@ -113,13 +115,14 @@ def show(value: Any, labels: tuple[str, ...] | None = None) -> str:
 
 def evidence(case: Case, *, rtol: float = 1e-7, atol: float = 1e-10) -> str:
     """The lines that show one case: the call, what came back and what was expected."""
-    text = (f"\n    {case.text}\n    returned  {show(case.got, case.labels)}"
-            f"\n    expected  {show(case.expected, case.labels)}")
+    text = _("\n    {call}\n    returned  {got}\n    expected  {expected}").format(
+        call=case.text, got=show(case.got, case.labels),
+        expected=show(case.expected, case.labels))
     if case.labels and isinstance(case.got, tuple | list):
         wrong = [n for n, g, e in zip(case.labels, case.got, case.expected, strict=True)
                  if not same(g, e, rtol=rtol, atol=atol)]
         if wrong and len(wrong) < len(case.labels):
-            text += f"\n    wrong part: {' and '.join(wrong)}"
+            text += _("\n    wrong part: {parts}").format(parts=_(" and ").join(wrong))
     return text
 
 
@@ -172,9 +175,10 @@ def verdict(task: str, cases: Sequence[Case], mistakes: dict[str, Mistake], *,
         raise mistake.fail(task, evidence(shown, rtol=rtol, atol=atol))
     if found:
         first, *others = (mistakes[k] for k in found)
-        alternatives = "".join(f"\nOr: {m.failed}. {m.cause}" for m in others)
+        alternatives = "".join(_("\nOr: {failed}. {cause}").format(
+            failed=_(m.failed), cause=_(m.cause)) for m in others)
         raise CheckFailed(task, f"{first.text}{alternatives}"
                                 + evidence(failing[0], rtol=rtol, atol=atol))
     raise generic.fail(task, evidence(failing[0], rtol=rtol, atol=atol)
-                       + (f"\n    {len(failing)} of {len(cases)} cases differ"
-                          if len(cases) > 1 else ""))
+                       + (_("\n    {n} of {total} cases differ").format(
+                           n=len(failing), total=len(cases)) if len(cases) > 1 else ""))

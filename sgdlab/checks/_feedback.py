@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from sgdlab.checks import _safe
+from sgdlab.i18n import _
 
 # types and dtypes, bound at import like the functions in _safe
 _np_ndarray, _np_number, _np_bool = np.ndarray, np.number, np.bool_
@@ -87,8 +88,8 @@ class NotAttempted(CheckFailed):
     """The learner's function still raises ``NotImplementedError``."""
 
     def __init__(self, task: str, detail: str | None = None):
-        message = detail or ("not attempted yet — replace the raise NotImplementedError line "
-                             "with your code")
+        message = detail or _("not attempted yet — replace the raise NotImplementedError "
+                              "line with your code")
         super().__init__(task, message)
 
 
@@ -108,7 +109,7 @@ def fmt(value: Any, *, max_items: int = 12) -> str:
     """A short, readable rendering of ``value`` for a message."""
     if isinstance(value, np.ndarray):
         if value.size > max_items:
-            return f"<array of shape {value.shape}>"
+            return _("<array of shape {shape}>").format(shape=value.shape)
         with np.printoptions(precision=5, suppress=True):
             text = np.array2string(value, separator=", ", max_line_width=10**6)
         return " ".join(text.split())
@@ -131,28 +132,29 @@ def describe(value: Any) -> str:
     if value is None:
         return "None"
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} (dtype {value.dtype})"
+        return _("an array of shape {shape} (dtype {dtype})").format(shape=value.shape,
+                                                                      dtype=value.dtype)
     if _is_tensor(value):
-        return f"a torch.Tensor of shape {tuple(value.shape)}"
+        return _("a torch.Tensor of shape {shape}").format(shape=tuple(value.shape))
     if isinstance(value, list | tuple):
-        return f"a {type(value).__name__} of length {len(value)}"
+        return _("a {type} of length {n}").format(type=type(value).__name__, n=len(value))
     if isinstance(value, bool):
-        return f"the boolean {value}"
+        return _("the boolean {value}").format(value=value)
     if isinstance(value, numbers.Number):
-        return f"the number {fmt(value)}"
-    return f"a {type(value).__name__}"
+        return _("the number {value}").format(value=fmt(value))
+    return _("a {type}").format(type=type(value).__name__)
 
 
 def _shape_hint(got: tuple, want: tuple) -> str:
     if len(got) == len(want) == 2 and got == want[::-1]:
-        return " Rows and columns are swapped: did you transpose?"
+        return " " + _("Rows and columns are swapped: did you transpose?")
     if int(_safe.prod(got)) == int(_safe.prod(want)) and got != want:
-        return " It has the right number of entries but an extra or missing axis."
+        return " " + _("It has the right number of entries but an extra or missing axis.")
     if len(want) == 1 and len(got) == 2 and got == (want[0], want[0]):
-        return (" An (n,) array met an (n, 1) array and broadcasting made a square: "
-                "check the shapes of the two arrays you combined.")
+        return " " + _("An (n,) array met an (n, 1) array and broadcasting made a square: "
+                       "check the shapes of the two arrays you combined.")
     if len(want) == 1 and got == ():
-        return " You returned a single number: return one entry per coordinate."
+        return " " + _("You returned a single number: return one entry per coordinate.")
     return ""
 
 
@@ -176,34 +178,41 @@ def expect_array(task: str, value: Any, shape: tuple[int, ...], *, what: str = "
 def _expect_array(task: str, value: Any, shape: tuple[int, ...], *, what: str,
                   finite: bool) -> np.ndarray:
     # first line: the property, in words (kept in graded mode); then the detail
-    want = f"a numpy array of shape {shape}"
+    what = _(what)
+    want = _("a numpy array of shape {shape}").format(shape=shape)
     if value is None:
-        raise CheckFailed(task, f"your function returned None instead of {what}\nExpected "
-                                f"{what} as {want}, got None: did you forget to `return` it?")
+        raise CheckFailed(task, _("your function returned None instead of {what}\nExpected "
+                                  "{what} as {want}, got None: did you forget to `return` "
+                                  "it?").format(what=what, want=want))
     if _is_tensor(value):
-        raise CheckFailed(task, f"{what}: a torch tensor, not a numpy array\nExpected {want}, "
-                                f"got {describe(value)}: convert it with .detach().numpy() "
-                                "(and copy it if you keep it)")
+        raise CheckFailed(task, _("{what}: a torch tensor, not a numpy array\nExpected {want}, "
+                                  "got {got}: convert it with .detach().numpy() (and copy it "
+                                  "if you keep it)").format(what=what, want=want,
+                                                            got=describe(value)))
     if isinstance(value, list | tuple):
-        raise CheckFailed(task, f"{what}: a {type(value).__name__}, not a numpy array\n"
-                                f"Expected {want}, got {describe(value)}: turn it into an "
-                                "array with np.array(...)")
+        raise CheckFailed(task, _("{what}: a {type}, not a numpy array\nExpected {want}, got "
+                                  "{got}: turn it into an array with np.array(...)").format(
+            what=what, type=type(value).__name__, want=want, got=describe(value)))
     if not isinstance(value, _np_ndarray):
-        raise CheckFailed(task, f"{what}: not a numpy array\nExpected {what} as {want}, "
-                                f"got {describe(value)}")
+        raise CheckFailed(task, _("{what}: not a numpy array\nExpected {what} as {want}, got "
+                                  "{got}").format(what=what, want=want, got=describe(value)))
     if value.shape != tuple(shape):
-        raise CheckFailed(task, f"the shape of {what} is wrong\nExpected {what} as {want}, got "
-                                f"shape {value.shape}." + _shape_hint(value.shape, tuple(shape)))
+        raise CheckFailed(task, _("the shape of {what} is wrong\nExpected {what} as {want}, got "
+                                  "shape {shape}.").format(what=what, want=want,
+                                                           shape=value.shape)
+                          + _shape_hint(value.shape, tuple(shape)))
     if _safe.iscomplexobj(value):
-        raise CheckFailed(task, f"{what}: complex entries, not real numbers\nFor a "
-                                "symmetric matrix use np.linalg.eigvalsh, which returns real "
-                                "eigenvalues")
+        raise CheckFailed(task, _("{what}: complex entries, not real numbers\nFor a "
+                                  "symmetric matrix use np.linalg.eigvalsh, which returns "
+                                  "real eigenvalues").format(what=what))
     if not (_safe.issubdtype(value.dtype, _np_number)
             and not _safe.issubdtype(value.dtype, _np_bool)):
-        raise CheckFailed(task, f"{what}: entries that are not numbers\nIts dtype is {value.dtype}")
+        raise CheckFailed(task, _("{what}: entries that are not numbers\nIts dtype is "
+                                  "{dtype}").format(what=what, dtype=value.dtype))
     out = value.astype(float)
     if finite and not _safe.all(_safe.isfinite(out)):
-        raise CheckFailed(task, f"{what}: NaN or inf entries\nReturned {fmt(out)}")
+        raise CheckFailed(task, _("{what}: NaN or inf entries\nReturned {got}").format(
+            what=what, got=fmt(out)))
     return out
 
 
@@ -221,32 +230,34 @@ def expect_number(task: str, value: Any, *, what: str = "the result",
 
 def _expect_number(task: str, value: Any, *, what: str) -> float:
     # first line: the property, in words (kept in graded mode); then the detail
+    what = _(what)
     if value is None:
-        raise CheckFailed(task, f"your function returned None instead of {what}\nExpected "
-                                f"{what} as a number, got None: did you forget to `return` "
-                                "it?")
+        raise CheckFailed(task, _("your function returned None instead of {what}\nExpected "
+                                  "{what} as a number, got None: did you forget to `return` "
+                                  "it?").format(what=what))
     if _is_tensor(value):
-        raise CheckFailed(task, f"{what}: a torch tensor, not a Python number\nExpected "
-                                f"{what} as a Python number, got {describe(value)}: use "
-                                ".item()")
+        raise CheckFailed(task, _("{what}: a torch tensor, not a Python number\nExpected "
+                                  "{what} as a Python number, got {got}: use .item()").format(
+            what=what, got=describe(value)))
     if isinstance(value, _np_ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool | _np_bool):
-        raise CheckFailed(task, f"{what}: a boolean, not a number\nExpected {what} as a "
-                                f"number, got {describe(value)}")
+        raise CheckFailed(task, _("{what}: a boolean, not a number\nExpected {what} as a "
+                                  "number, got {got}").format(what=what, got=describe(value)))
     if isinstance(value, complex | _np_complexfloating):
-        raise CheckFailed(task, f"{what}: complex, not a real number\nGot {value}: for a "
-                                "symmetric matrix use np.linalg.eigvalsh, which returns real "
-                                "eigenvalues")
+        raise CheckFailed(task, _("{what}: complex, not a real number\nGot {got}: for a "
+                                  "symmetric matrix use np.linalg.eigvalsh, which returns real "
+                                  "eigenvalues").format(what=what, got=value))
     if not isinstance(value, numbers.Real):
         extra = ""
         if isinstance(value, _np_ndarray | list | tuple):
-            extra = ": return one number, not a collection"
-        raise CheckFailed(task, f"{what}: not one number\nExpected {what} as one number, "
-                                f"got {describe(value)}{extra}")
+            extra = _(": return one number, not a collection")
+        raise CheckFailed(task, _("{what}: not one number\nExpected {what} as one number, "
+                                  "got {got}").format(what=what, got=describe(value)) + extra)
     value = float(value)
     if not _safe.isfinite(value):
-        raise CheckFailed(task, f"{what}: not a finite number\nGot {value}")
+        raise CheckFailed(task, _("{what}: not a finite number\nGot {got}").format(
+            what=what, got=value))
     return value
 
 
@@ -267,18 +278,21 @@ def mismatch(task: str, call: str, got: Any, expected: Any, *,
     """
     if close(got, expected, rtol=rtol, atol=atol):
         return
-    details = f"\n    {call}\n    returned  {fmt(got)}\n    expected  {fmt(expected)}"
+    details = _("\n    {call}\n    returned  {got}\n    expected  {expected}").format(
+        call=call, got=fmt(got), expected=fmt(expected))
     g, e = _safe.asarray(got, dtype=float), _safe.asarray(expected, dtype=float)
     if g.shape == e.shape and g.ndim >= 1 and g.size > 12:
         bad = ~_safe.isclose(g, e, rtol=rtol, atol=atol)
         first = int(_safe.argmax(bad.reshape(len(g), -1).any(axis=1)))
-        label = "row" if g.ndim > 1 else "entry"
-        details += (f"\n    first difference at {label} {first}: returned {fmt(g[first])}, "
-                    f"expected {fmt(e[first])}")
+        label = _("row") if g.ndim > 1 else _("entry")
+        details += _("\n    first difference at {label} {first}: returned {got}, expected "
+                     "{expected}").format(label=label, first=first, got=fmt(g[first]),
+                                          expected=fmt(e[first]))
     if g.shape == e.shape and g.size and _safe.all(_safe.isfinite(g)):
-        details += f"\n    largest difference {_safe.max(_safe.abs(g - e)):.3g}"
+        details += _("\n    largest difference {diff}").format(
+            diff=f"{_safe.max(_safe.abs(g - e)):.3g}")
     for wrong, diagnosis in wrongs:
         if wrong is not None and close(got, wrong, rtol=rtol, atol=atol):
-            raise CheckFailed(task, diagnosis + details)
+            raise CheckFailed(task, _(diagnosis) + details)
     diagnosis = extra() if extra is not None else None
-    raise CheckFailed(task, (diagnosis or "wrong result.") + details)
+    raise CheckFailed(task, (_(diagnosis) if diagnosis else _("wrong result.")) + details)

@@ -43,6 +43,7 @@ from sgdlab.checks._feedback import (
     fmt,
     graded,
 )
+from sgdlab.i18n import _
 
 #: Seconds that all calls of the learner's function in ONE check may take together
 #: before it is stopped (the environment variable SGDLAB_CHECK_SECONDS overrides it).
@@ -98,7 +99,8 @@ def _where(exc: BaseException) -> tuple[traceback.FrameSummary | None, str | Non
 
 def _quote(frame: traceback.FrameSummary) -> str:
     line = (frame.line or "").strip()
-    return f"line {frame.lineno} of your code, in {frame.name}:\n        {line}"
+    return _("line {lineno} of your code, in {name}:").format(
+        lineno=frame.lineno, name=frame.name) + f"\n        {line}"
 
 
 # --- hints for common exceptions ----------------------------------------------------
@@ -106,28 +108,28 @@ def _hint(exc: BaseException) -> str:
     text = str(exc)
     name = type(exc).__name__
     if "Cannot cast ufunc" in text and "same_kind" in text:
-        return ("An in-place update such as `w -= lr * g` cannot store decimals in an "
+        return _("An in-place update such as `w -= lr * g` cannot store decimals in an "
                 "integer array: write `w = w - lr * g`, which makes a new float array.")
     if "could not be broadcast" in text:
-        return ("Two arrays with incompatible shapes met in one operation: print their "
+        return _("Two arrays with incompatible shapes met in one operation: print their "
                 ".shape to see which.")
     if "matmul" in text and "mismatch" in text:
-        return ("The inner sizes of a matrix product `A @ B` differ: A's last axis must "
+        return _("The inner sizes of a matrix product `A @ B` differ: A's last axis must "
                 "match B's first.")
     if name == "NameError":
-        return ("A name is not defined here: did you run the cell that defines it, or "
+        return _("A name is not defined here: did you run the cell that defines it, or "
                 "the imports cell at the top?")
     if name == "ZeroDivisionError":
-        return "Something divides by zero: check the first step (t = 0) and your denominators."
+        return _("Something divides by zero: check the first step (t = 0) and your denominators.")
     if name == "IndexError":
-        return "An index is out of range: an axis of length n has indices 0 .. n - 1."
+        return _("An index is out of range: an axis of length n has indices 0 .. n - 1.")
     if "NoneType" in text:
-        return "Something is None: a helper function may be missing its `return`."
+        return _("Something is None: a helper function may be missing its `return`.")
     if "does not require grad" in text:
-        return ("backward() found no tensor that requires a gradient: the loss must come "
+        return _("backward() found no tensor that requires a gradient: the loss must come "
                 "from the model's output.")
     if "dtype" in text and ("Double" in text or "Float" in text or "float" in text):
-        return ("float64 met float32: the model's weights are float32, so convert the data "
+        return _("float64 met float32: the model's weights are float32, so convert the data "
                 "with .float() or dtype=torch.float32.")
     return ""
 
@@ -481,10 +483,11 @@ def _not_attempted(task: str, func: Callable, exc: NotImplementedError) -> Check
     own_code = getattr(func, "__code__", None)
     last = frames[-1] if frames else None
     if last is None or not _is_learner_code(last.filename):
-        return StudentCodeError(task, f"a library raised NotImplementedError\n{exc}")
+        return StudentCodeError(task, _("a library raised NotImplementedError") + f"\n{exc}")
     if own_code is not None and last.name != own_code.co_name:
-        return NotAttempted(task, f"not finished yet: it calls {last.name}, which is not "
-                                  f"attempted yet — write {last.name} first")
+        return NotAttempted(task, _("not finished yet: it calls {name}, which is not "
+                                    "attempted yet — write {name} first").format(
+                                        name=last.name))
     return NotAttempted(task)
 
 
@@ -509,8 +512,10 @@ class _CheckState:
 
     def note_cut_output(self) -> None:
         if self.output.cut and not graded():
-            print(f"[... {self.output.cut} more characters printed by your function were cut: "
-                  f"it printed {self.output.total} characters in all]", file=self.output.target)
+            print(_("[... {cut} more characters printed by your function were cut: it printed "
+                    "{total} characters in all]").format(cut=self.output.cut,
+                                                         total=self.output.total),
+                  file=self.output.target)
             self.output.total = self.output.limit  # say it once
 
 
@@ -528,39 +533,42 @@ def _ignore_switch_interval(interval: float) -> None:
 def _timed_out(task: str, state: _CheckState, over: _Overtime) -> TimedOut:
     budget = state.budget
     limit = _time_limit_text(budget)
-    where = f"\nIt was running {_quote(over.frame)}" if over.frame is not None else ""
-    calls = f"{budget.calls} call{'s' if budget.calls != 1 else ''}"
+    where = ("\n" + _("It was running {where}").format(where=_quote(over.frame))
+             if over.frame is not None else "")
+    calls = (_("{n} calls") if budget.calls != 1 else _("{n} call")).format(n=budget.calls)
+    values = {"limit": limit, "elapsed": f"{over.elapsed:.2f}", "calls": calls,
+              "used": f"{budget.used:.2f}", "where": where}
     if over.catching:
-        return TimedOut(task, (
+        return TimedOut(task, _(
             "your function was still running when this check's time limit was up, and it "
             "keeps catching the exception that stops it"
-            f"\nThe limit is {limit} for all calls together. The check gave up on it after "
-            f"{over.elapsed:.2f} s ({calls}, {budget.used:.2f} s in all).{where}"
+            "\nThe limit is {limit} for all calls together. The check gave up on it after "
+            "{elapsed} s ({calls}, {used} s in all).{where}"
             "\nA bare `except:` (or `except "
             "BaseException:`) inside a loop catches everything, including the stop: catch "
             "only the errors you expect, e.g. `except ValueError:`. Restart the kernel to "
-            "stop it for good."))
+            "stop it for good.").format(**values))
     if not over.stopped:
-        return TimedOut(task, (
+        return TimedOut(task, _(
             "your function was still running when this check's time limit was up, inside "
             "one long call into compiled code that Python cannot interrupt"
-            f"\nThe limit is {limit} for all calls together; the call was into numpy, "
+            "\nThe limit is {limit} for all calls together; the call was into numpy, "
             "torch, time.sleep or the like. The check waited "
-            f"{over.elapsed:.2f} s for that call ({calls}, {budget.used:.2f} s in all).{where}"
+            "{elapsed} s for that call ({calls}, {used} s in all).{where}"
             "\nYour function has been told to stop: it stops as soon as that call returns "
-            "and keeps running in the background until then."))
+            "and keeps running in the background until then.").format(**values))
     if budget.calls > 1 and over.elapsed < budget.seconds / 2:
-        why = (f"Each call takes about {budget.used / budget.calls:.2f} s: far longer than "
-               "it should. Is a loop doing much more work than needed?")
+        why = _("Each call takes about {each} s: far longer than it should. Is a loop doing "
+                "much more work than needed?").format(each=f"{budget.used / budget.calls:.2f}")
     else:
-        why = ("It takes far longer than it should. Is there a loop that never ends (a "
-               "`while` whose condition never changes)?")
-    return TimedOut(task, (
+        why = _("It takes far longer than it should. Is there a loop that never ends (a "
+                "`while` whose condition never changes)?")
+    return TimedOut(task, _(
         "your function was stopped: its calls took longer than this check's time limit in "
         "all"
-        f"\nThe limit is {limit} for all calls together. It ran {budget.used:.2f} s in "
-        f"{calls}; the last call had run {over.elapsed:.2f} s when it was stopped. "
-        f"{why}{where}"))
+        "\nThe limit is {limit} for all calls together. It ran {used} s in "
+        "{calls}; the last call had run {elapsed} s when it was stopped. "
+        "{why}{where}").format(why=why, **values))
 
 
 def _raised(task: str, func: Callable, exc: BaseException) -> CheckFailed:
@@ -572,24 +580,27 @@ def _raised(task: str, func: Callable, exc: BaseException) -> CheckFailed:
     if frame is None:
         where = ""
     elif library is None:
-        where = f"\nThe error is on {_quote(frame)}"
+        where = "\n" + _("The error is on {where}").format(where=_quote(frame))
     else:
-        where = f"\nThe error was raised inside {library}, called from {_quote(frame)}"
+        where = "\n" + _("The error was raised inside {library}, called from {where}").format(
+            library=library, where=_quote(frame))
     if isinstance(exc, SystemExit):
-        return StudentCodeError(task, (
-            f"your function called sys.exit, which raises SystemExit and would stop "
-            f"the program{where}\nReturn a value instead; the check caught it, so nothing "
-            "else was stopped."))
+        return StudentCodeError(task, _(
+            "your function called sys.exit, which raises SystemExit and would stop the "
+            "program{where}\nReturn a value instead; the check caught it, so nothing else "
+            "was stopped.").format(where=where))
     if isinstance(exc, KeyboardInterrupt):
-        return StudentCodeError(task, (
-            f"your function raised KeyboardInterrupt itself{where}\nReturn a value "
-            "instead; the check caught it, so nothing else was interrupted."))
+        return StudentCodeError(task, _(
+            "your function raised KeyboardInterrupt itself{where}\nReturn a value instead; "
+            "the check caught it, so nothing else was interrupted.").format(where=where))
     if graded():
-        line = f" on line {frame.lineno} of your code, in {frame.name}" if frame else ""
-        return StudentCodeError(task, f"your function raised {name}{line}")
+        line = _(" on line {lineno} of your code, in {name}").format(
+            lineno=frame.lineno, name=frame.name) if frame else ""
+        return StudentCodeError(task, _("your function raised {name}").format(name=name)
+                                + line)
     hint = _hint(exc)
-    return StudentCodeError(task, f"your function raised {name}\n{name}: {exc}{where}"
-                                  + (f"\n{hint}" if hint else ""))
+    return StudentCodeError(task, _("your function raised {name}").format(name=name)
+                            + f"\n{name}: {exc}{where}" + (f"\n{hint}" if hint else ""))
 
 
 def call(task: str, func: Callable, args: dict[str, Any], *,
@@ -644,11 +655,11 @@ def call(task: str, func: Callable, args: dict[str, Any], *,
     if patched:
         shown = ", ".join(patched[:5]) + (f" and {len(patched) - 5} more"
                                           if len(patched) > 5 else "")
-        raise CheckFailed(task, (
+        raise CheckFailed(task, _(
             "your function replaced functions of the libraries the checks use; the check "
-            f"put them back and does not count this answer\nReplaced: {shown}. Leave numpy, "
+            "put them back and does not count this answer\nReplaced: {shown}. Leave numpy, "
             "torch, scikit-learn and sgdlab as they are: a patched library cannot change "
-            "what a check decides."))
+            "what a check decides.").format(shown=shown))
     if isinstance(outcome, _Overtime):
         raise _timed_out(task, state, outcome) from None
     if run.error is not None:
@@ -662,15 +673,16 @@ def call(task: str, func: Callable, args: dict[str, Any], *,
     for name, before, after in zip(names, args.values(), passed, strict=True):
         if name not in may_modify and _changed(before, after):
             if name in ("X", "y"):
-                advice = ("shuffle an index array (order = rng.permutation(n)) and read rows "
-                          "with X[order], instead of shuffling the data itself.")
+                advice = _("shuffle an index array (order = rng.permutation(n)) and read "
+                           "rows with X[order], instead of shuffling the data itself.")
             else:
-                advice = (f"compute a new array (`{name} = {name} - ...`, or "
-                          f"`{name} = {name}.copy()` first) instead of `{name} -= ...` or "
-                          f"`{name}[i] = ...`.")
-            raise CheckFailed(task, f"your function changed its argument {name} in place\n"
-                                    f"It was {fmt(before)}, afterwards {fmt(after)}. Leave "
-                                    f"the caller's arrays alone: {advice}")
+                advice = _("compute a new array (`{name} = {name} - ...`, or "
+                           "`{name} = {name}.copy()` first) instead of `{name} -= ...` or "
+                           "`{name}[i] = ...`.").format(name=name)
+            raise CheckFailed(task, _("your function changed its argument {name} in place\n"
+                                      "It was {before}, afterwards {after}. Leave the "
+                                      "caller's arrays alone: {advice}").format(
+                name=name, before=fmt(before), after=fmt(after), advice=advice))
     return result
 
 
@@ -696,17 +708,18 @@ def task_check(task: str) -> Callable:
             previous = getattr(_current, "state", None)
             try:
                 if func is None or not callable(func):
-                    raise CheckFailed(task, f"{check.__name__} needs your function itself, "
-                                            "not its result"
-                                            f"\nCall it as {check.__name__}({task}); got "
-                                            f"{fmt(func)} (drop the parentheses after "
-                                            "the name: pass the function, not its result)")
+                    raise CheckFailed(task, _(
+                        "{check} needs your function itself, not its result\nCall it as "
+                        "{check}({task}); got {got} (drop the parentheses after the name: "
+                        "pass the function, not its result)").format(
+                            check=check.__name__, task=task, got=fmt(func)))
                 patched = _safe.pristine()
                 if patched:
-                    raise CheckFailed(task, (
+                    raise CheckFailed(task, _(
                         "functions that the checks use had been replaced before this check "
                         "ran; the check put them back and does not count this run"
-                        f"\nReplaced: {', '.join(patched)}. Run the check again."))
+                        "\nReplaced: {shown}. Run the check again.").format(
+                            shown=", ".join(patched)))
                 state = _current.state = _CheckState()
                 try:
                     cases = body(func, *args, **kwargs)
@@ -717,7 +730,7 @@ def task_check(task: str) -> Callable:
                 raise failure.with_traceback(None) from None
             finally:
                 _current.state = previous
-            print(f"✓ {task} passed {cases} cases")
+            print(_("✓ {task} passed {cases} cases").format(task=task, cases=cases))
 
         # the body returns its number of cases; the check itself returns nothing
         check.__annotations__ = {**body.__annotations__, "return": "None"}

@@ -18,6 +18,7 @@ from sgdlab.checks._diagnose import Case, Mistake, catalog, same, verdict
 from sgdlab.checks._feedback import CheckFailed, describe, expect_array
 from sgdlab.checks._runner import call, call_text, task_check
 from sgdlab.checks._variants import sgd_variant
+from sgdlab.i18n import _
 from sgdlab.losses import LeastSquares
 from sgdlab.train import run
 
@@ -27,32 +28,34 @@ TASK_I = "minibatch_indices"
 def _as_batches(got, text: str) -> list[np.ndarray]:
     """Check the shape of a returned epoch: a list of 1-D integer arrays."""
     if got is None:
-        raise CheckFailed(TASK_I, f"the function returns nothing\nDid you forget to "
-                                  f"`return` the list of batches?\n    {text}")
+        raise CheckFailed(TASK_I, _("the function returns nothing\nDid you forget to "
+                                    "`return` the list of batches?") + f"\n    {text}")
     if isinstance(got, types.GeneratorType):
-        raise CheckFailed(TASK_I, "the result is a generator, not a list\nDid you use "
-                                  "`yield`? Return a list, e.g. wrap it in list(...)."
-                                  f"\n    {text}")
+        raise CheckFailed(TASK_I, _("the result is a generator, not a list\nDid you use "
+                                    "`yield`? Return a list, e.g. wrap it in list(...).")
+                          + f"\n    {text}")
     if isinstance(got, np.ndarray):
-        raise CheckFailed(TASK_I, (
+        raise CheckFailed(TASK_I, _(
             "the result is one array, not a list of batches\nGot an array of shape "
-            f"{got.shape}: a single array cannot hold a shorter last batch. Return a list, "
-            f"e.g. [order[i:i + batch_size] for i in range(0, n, batch_size)]\n    {text}"))
+            "{shape}: a single array cannot hold a shorter last batch. Return a list, "
+            "e.g. [order[i:i + batch_size] for i in range(0, n, batch_size)]").format(
+                shape=got.shape) + f"\n    {text}")
     if not isinstance(got, list | tuple):
-        raise CheckFailed(TASK_I, f"the result is not a list of index arrays\nGot "
-                                  f"{describe(got)}.\n    {text}")
+        raise CheckFailed(TASK_I, _("the result is not a list of index arrays\nGot "
+                                    "{got}.").format(got=describe(got)) + f"\n    {text}")
     batches = []
     for k, b in enumerate(got):
         if isinstance(b, list | tuple):
             b = np.asarray(b)
         if not isinstance(b, np.ndarray) or b.ndim != 1:
-            raise CheckFailed(TASK_I, f"a batch is not a one-dimensional array of row "
-                                      f"indices\nBatch {k} is {describe(b)}.\n    {text}")
+            raise CheckFailed(TASK_I, _("a batch is not a one-dimensional array of row "
+                                        "indices\nBatch {k} is {got}.").format(
+                                            k=k, got=describe(b)) + f"\n    {text}")
         if not _safe.issubdtype(b.dtype, np.integer):
-            raise CheckFailed(TASK_I, f"a batch holds indices that are not integers\n"
-                                      f"Batch {k} holds {b.dtype} values: indices must be "
-                                      "integers (rng.permutation(n) gives integers)."
-                                      f"\n    {text}")
+            raise CheckFailed(TASK_I, _("a batch holds indices that are not integers\n"
+                                        "Batch {k} holds {dtype} values: indices must be "
+                                        "integers (rng.permutation(n) gives integers).").format(
+                                            k=k, dtype=b.dtype) + f"\n    {text}")
         batches.append(b)
     return batches
 

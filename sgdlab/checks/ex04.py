@@ -22,6 +22,7 @@ from sgdlab.checks._feedback import (
     expect_number,
 )
 from sgdlab.checks._runner import call, call_text, task_check
+from sgdlab.i18n import _
 from sgdlab.optim import SGD
 from sgdlab.schedules import step_decay
 
@@ -109,19 +110,22 @@ MISTAKES = {
 
 def _expect_pair(task: str, got, d: int, text: str) -> tuple[np.ndarray, np.ndarray]:
     if got is None:
-        raise CheckFailed(task, f"the function returns nothing\nDid you forget to "
-                                f"`return new_w, new_buf`?\n    {text}")
+        raise CheckFailed(task, _("the function returns nothing\nDid you forget to "
+                                  "`return {names}`?").format(names="new_w, new_buf")
+                          + f"\n    {text}")
     if isinstance(got, np.ndarray):
-        raise CheckFailed(task, f"the result is one array, not the pair of new weights and "
-                                f"buffer\nGot one array of shape {got.shape}: return both, "
-                                f"`return new_w, new_buf`\n    {text}")
+        raise CheckFailed(task, _("the result is one array, not the pair of new weights and "
+                                  "buffer\nGot one array of shape {shape}: return both, "
+                                  "`return new_w, new_buf`").format(shape=got.shape)
+                          + f"\n    {text}")
     if not isinstance(got, tuple | list) or len(got) != 2:
-        raise CheckFailed(task, f"the result is not the pair of new weights and buffer\n"
-                                f"Expected a tuple (new_w, new_buf), got {describe(got)}"
-                                f"\n    {text}")
+        raise CheckFailed(task, _("the result is not the pair of new weights and buffer\n"
+                                  "Expected a tuple (new_w, new_buf), got {got}").format(
+                                      got=describe(got)) + f"\n    {text}")
     if got[1] is None:
-        raise CheckFailed(task, f"the new buffer is missing\nnew_buf is None: return the "
-                                f"updated buffer, an array of shape ({d},)\n    {text}")
+        raise CheckFailed(task, _("the new buffer is missing\nnew_buf is None: return the "
+                                  "updated buffer, an array of shape ({d},)").format(d=d)
+                          + f"\n    {text}")
     new_w = expect_array(task, got[0], (d,), what="new_w", context=text)
     new_buf = expect_array(task, got[1], (d,), what="new_buf", context=text)
     return new_w, new_buf

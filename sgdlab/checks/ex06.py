@@ -22,6 +22,7 @@ from sgdlab.checks._feedback import (
     expect_number,
 )
 from sgdlab.checks._runner import call, call_text, task_check
+from sgdlab.i18n import _
 
 GENERIC = {
     "optimal_lr": Mistake(
@@ -201,15 +202,16 @@ def _sklearn_epoch(w, b, X, y, eta, alpha) -> np.ndarray:
 def _expect_w_b(got, d: int, text: str) -> np.ndarray:
     task = "sgd_epoch_l2"
     if got is None:
-        raise CheckFailed(task, f"the function returns nothing\nDid you forget to "
-                                f"`return w, b`?\n    {text}")
+        raise CheckFailed(task, _("the function returns nothing\nDid you forget to "
+                                  "`return {names}`?").format(names="w, b") + f"\n    {text}")
     if isinstance(got, np.ndarray):
-        raise CheckFailed(task, f"the result is one array, not the pair of weights and "
-                                f"intercept\nGot one array of shape {got.shape}: return "
-                                f"both, `return w, b`\n    {text}")
+        raise CheckFailed(task, _("the result is one array, not the pair of weights and "
+                                  "intercept\nGot one array of shape {shape}: return both, "
+                                  "`return w, b`").format(shape=got.shape) + f"\n    {text}")
     if not isinstance(got, tuple | list) or len(got) != 2:
-        raise CheckFailed(task, f"the result is not the pair of weights and intercept\n"
-                                f"Expected a tuple (w, b), got {describe(got)}\n    {text}")
+        raise CheckFailed(task, _("the result is not the pair of weights and intercept\n"
+                                  "Expected a tuple (w, b), got {got}").format(
+                                      got=describe(got)) + f"\n    {text}")
     w = expect_array(task, got[0], (d,), what="w", context=text)
     b = expect_number(task, got[1], what="the intercept b", context=text)
     return np.append(w, b)

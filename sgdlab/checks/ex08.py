@@ -15,6 +15,7 @@ from sgdlab.checks import _safe
 from sgdlab.checks._diagnose import Case, Mistake, catalog, verdict
 from sgdlab.checks._feedback import CheckFailed, StudentCodeError, describe, expect_array
 from sgdlab.checks._runner import call, call_text, task_check
+from sgdlab.i18n import _
 from sgdlab.optim import Adagrad, Adam, RMSprop
 
 GENERIC = {
@@ -57,21 +58,25 @@ T_FROM_ZERO = Mistake(
 
 
 def _expect_tuple(task: str, got, d: int, names: tuple[str, ...], text: str) -> list[np.ndarray]:
-    want = f"a tuple ({', '.join(names)})"
+    want = _("a tuple ({names})").format(names=", ".join(names))
     if got is None:
-        raise CheckFailed(task, f"the function returns nothing\nDid you forget to "
-                                f"`return {', '.join(names)}`?\n    {text}")
+        raise CheckFailed(task, _("the function returns nothing\nDid you forget to "
+                                  "`return {names}`?").format(names=", ".join(names))
+                          + f"\n    {text}")
     if isinstance(got, np.ndarray):
-        raise CheckFailed(task, f"the result is one array, not the weights and the state\n"
-                                f"Expected {want}, got one array of shape {got.shape}: "
-                                f"return all of them\n    {text}")
+        raise CheckFailed(task, _("the result is one array, not the weights and the state\n"
+                                  "Expected {want}, got one array of shape {shape}: return "
+                                  "all of them").format(want=want, shape=got.shape)
+                          + f"\n    {text}")
     if not isinstance(got, tuple | list) or len(got) != len(names):
-        raise CheckFailed(task, f"the result is not the weights and the state\nExpected "
-                                f"{want}, got {describe(got)}\n    {text}")
+        raise CheckFailed(task, _("the result is not the weights and the state\nExpected "
+                                  "{want}, got {got}").format(want=want, got=describe(got))
+                          + f"\n    {text}")
     for name, value in zip(names, got, strict=True):
         if value is None:
-            raise CheckFailed(task, f"a part of the result is missing\n{name} is None: "
-                                    f"return it as an array of shape ({d},)\n    {text}")
+            raise CheckFailed(task, _("a part of the result is missing\n{name} is None: "
+                                      "return it as an array of shape ({d},)").format(
+                                          name=name, d=d) + f"\n    {text}")
     return tuple(expect_array(task, v, (d,), what=name, context=text)
                  for name, v in zip(names, got, strict=True))
 

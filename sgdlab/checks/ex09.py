@@ -21,6 +21,7 @@ import numpy as np
 from sgdlab.checks import _safe
 from sgdlab.checks._feedback import CheckFailed, close, expect_array, fmt
 from sgdlab.checks._runner import call, call_text, task_check
+from sgdlab.i18n import _
 
 LABELS = ("minimum", "maximum", "saddle", "degenerate")
 
@@ -41,11 +42,13 @@ def _diagnose(task: str, rows: list[tuple[str, object, object]], predictions: di
     if bad is None:
         return
     text, got, expected = bad
-    evidence = f"\n    {text}\n    returned  {fmt(got)}\n    expected  {fmt(expected)}"
+    evidence = _("\n    {call}\n    returned  {got}\n    expected  {expected}").format(
+        call=text, got=fmt(got), expected=fmt(expected))
     for key, predicted in predictions.items():
-        if all(same(g, p) for (_, g, _), p in zip(rows, predicted, strict=True)):
+        if all(same(g, p) for (_x, g, _y), p in zip(rows, predicted, strict=True)):
             prop, cause = messages[key]
-            raise CheckFailed(task, f"{prop}{evidence}\n    likely cause: {cause}")
+            raise CheckFailed(task, _(prop) + evidence + _("\n    likely cause: {cause}").format(
+                cause=_(cause)))
     raise CheckFailed(task, fallback(got, expected) + evidence)
 
 
@@ -237,8 +240,8 @@ ESCAPE_MESSAGES = {
 
 
 def _escape_fallback(got, expected) -> str:
-    return ("the number of steps is too small" if got < expected
-            else "the number of steps is too large")
+    return (_("the number of steps is too small") if got < expected
+            else _("the number of steps is too large"))
 
 
 @task_check("escape_steps")

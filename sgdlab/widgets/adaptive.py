@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from sgdlab import _validate as check
 from sgdlab import plots
 from sgdlab.compare import OPTIMIZERS, run_optimizer
+from sgdlab.i18n import _
 from sgdlab.objectives import Quadratic, Rosenbrock
 from sgdlab.train import History
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
@@ -203,11 +204,13 @@ class AdaptiveExplorer(Explorer):
             self.loss_lines[opt].set_data(steps, gap)
             if h.diverged:
                 self.blowup_markers[opt].set_data([steps[-1]], [gap[-1]])
-                parts.append(flag(f"{opt}: diverged at step {h.diverged_at}", False))
+                parts.append(flag(_("{name}: diverged at step {step}").format(
+                    name=opt, step=h.diverged_at), False))
             else:
                 self.blowup_markers[opt].set_data([], [])
-                parts.append(flag(f"{opt}: loss - min {gap[-1]:.1e}, "
-                                  + adaptive_reason(h, opt), gap[-1] <= 1e-8 * gap[0]))
+                parts.append(flag(_("{name}: loss - min {gap}, {reason}").format(
+                    name=opt, gap=f"{gap[-1]:.1e}", reason=adaptive_reason(h, opt)),
+                    gap[-1] <= 1e-8 * gap[0]))
         self.ax_loss.set_xlim(0, self.steps[result.problem])
         self.ax_loss.set_title(f"lr = {result.lr:.3g}, β = β₁ = {result.beta:.2f}, "
                                f"{self.steps[result.problem]} steps", fontsize=10)
@@ -220,15 +223,15 @@ def adaptive_reason(h: History, name: str) -> str:
     up on many steps: the steps are too large to settle) or with steps that shrank."""
     loss = h.full_loss[np.isfinite(h.full_loss)]
     if loss[-1] <= 1e-8 * loss[0]:
-        return "converged"
+        return _("converged")
     tail = loss[3 * len(loss) // 4:]
     if np.mean(np.diff(tail) > 0) > 0.2:
-        return "stalled, bouncing: the steps are too large to settle (a smaller lr helps)"
+        return _("stalled, bouncing: the steps are too large to settle (a smaller lr helps)")
     if tail[-1] < 0.99 * tail[0]:
-        return "still going down: too slow at this lr (a larger lr helps)"
+        return _("still going down: too slow at this lr (a larger lr helps)")
     if name == "Adagrad":
-        return "stalled: its steps shrank as the squared gradients piled up"
-    return "stalled: the steps became too small to make progress"
+        return _("stalled: its steps shrank as the squared gradients piled up")
+    return _("stalled: the steps became too small to make progress")
 
 
 def _gap(h: History) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from PIL import Image
 
+from sgdlab.i18n import _
+
 
 class Explorer:
     """Base class: subclasses define ``setup(fig)``, ``compute(**values)`` and ``draw(result)``.
@@ -139,7 +141,8 @@ class Explorer:
             self.error = exc
             last = traceback.format_exception_only(type(exc), exc)[-1].strip()
             self.status.value = (
-                f"<span style='color:#b00020'>This setting could not be drawn: {last}</span>"
+                "<span style='color:#b00020'>"
+                + _("This setting could not be drawn: {error}").format(error=last) + "</span>"
             )
         self.last_update_seconds = time.perf_counter() - start
         self.updates += 1

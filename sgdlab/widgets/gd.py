@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from sgdlab import _validate as check
 from sgdlab import plots, theory
+from sgdlab.i18n import _
 from sgdlab.objectives import Quadratic
 from sgdlab.train import History, run
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
@@ -204,16 +205,17 @@ class LearningRateExplorer(Explorer):
         self.lr_marker.set_color(color)
 
         ratio = lr / self.threshold
-        side = "above" if ratio > 1 else "below"
         verdict = gd_verdict(result, lr, self.L, self.mu, gap)
+        ok = not result.diverged and gap[-1] <= 1e-10 * gap[0]
+        threshold = (_("above the threshold 2/L = {t}") if ratio > 1 else
+                     _("below the threshold 2/L = {t}")).format(t=f"{self.threshold:.3g}")
         if result.diverged:
             self.ax_path.set_title(f"lr = {lr:.3g} = {ratio:.3g} × 2/L: diverged",
                                    color=BAD_COLOR)
         else:
             self.ax_path.set_title(f"lr = {lr:.3g} = {ratio:.3g} × 2/L", color="black")
-        return (f"lr = {lr:.3g} = {ratio:.3g} × 2/L ({side} the threshold 2/L = "
-                f"{self.threshold:.3g}) &nbsp; "
-                f"{flag(verdict, not result.diverged and verdict.startswith('converged'))}")
+        return (f"lr = {lr:.3g} = {ratio:.3g} × 2/L ({threshold}) &nbsp; "
+                f"{flag(verdict, ok)}")
 
 
 def gd_verdict(result: History, lr: float, L: float, mu: float, gap: np.ndarray) -> str:
@@ -222,20 +224,25 @@ def gd_verdict(result: History, lr: float, L: float, mu: float, gap: np.ndarray)
     direction with the larger ``|1 - lr h|`` (flat ``mu`` or steep ``L``) sets the pace."""
     flat, steep = 1 - lr * mu, 1 - lr * L
     if result.diverged or abs(steep) >= 1:
-        return (f"diverged at step {result.diverged_at}: lr is above 2/L, so every step "
-                f"multiplies the steep direction's offset by 1 - lr·L = {steep:.3g}, "
-                "more than 1 in size" if result.diverged else
-                "not converging: at lr = 2/L the steep direction bounces between two points")
+        if result.diverged:
+            return _("diverged at step {step}: lr is above 2/L, so every step multiplies the "
+                     "steep direction's offset by 1 - lr·L = {steep}, more than 1 in "
+                     "size").format(step=result.diverged_at, steep=f"{steep:.3g}")
+        return _("not converging: at lr = 2/L the steep direction bounces between two points")
     rate = max(abs(flat), abs(steep))
     if abs(steep) > abs(flat):
-        why = (f"the steps are too large for the steep direction, which overshoots and "
-               f"bounces across the valley (1 - lr·L = {steep:.3g} per step)")
+        why = _("the steps are too large for the steep direction, which overshoots and "
+                "bounces across the valley (1 - lr·L = {steep} per step)").format(
+                    steep=f"{steep:.3g}")
+        pace = _("steps are too large for the steep direction")
     else:
-        why = (f"the steps are too small for the flat direction, which crawls "
-               f"(1 - lr·mu = {flat:.4f} per step)")
+        why = _("the steps are too small for the flat direction, which crawls "
+                "(1 - lr·mu = {flat} per step)").format(flat=f"{flat:.4f}")
+        pace = _("steps are too small for the flat direction")
     if gap[-1] <= 1e-10 * gap[0]:
-        return (f"converged: loss - min = {gap[-1]:.2e} after {result.steps} steps, at "
-                f"{rate:.4f} per step; the pace is set by {why.split(', ')[0][4:]}")
-    return (f"stable but not there yet (loss - min = {gap[-1]:.2e} after {result.steps} "
-            f"steps): {why}")
+        return _("converged: loss - min = {gap} after {steps} steps, at {rate} per step; the "
+                 "pace is set by {pace}").format(gap=f"{gap[-1]:.2e}", steps=result.steps,
+                                                 rate=f"{rate:.4f}", pace=pace)
+    return _("stable but not there yet (loss - min = {gap} after {steps} steps): {why}").format(
+        gap=f"{gap[-1]:.2e}", steps=result.steps, why=why)
 

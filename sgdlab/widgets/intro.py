@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sgdlab import _validate as check
+from sgdlab.i18n import _
 from sgdlab.widgets.base import Explorer, flag
 
 
@@ -66,16 +67,17 @@ class ParabolaExplorer(Explorer):
 def intro_verdict(lr: float) -> tuple[str, bool]:
     """Why GD on f(w) = w²/2 behaves as it does: each step multiplies w by 1 - lr."""
     factor = 1 - lr
+    f = f"{factor:.1f}"
     if np.isclose(lr, 1.0):
-        return "approaching the minimum: it lands on it in one step (1 - lr = 0)", True
+        return _("approaching the minimum: it lands on it in one step (1 - lr = 0)"), True
     if np.isclose(abs(factor), 1.0):
-        return "bouncing between two points forever: 1 - lr = -1", False
+        return _("bouncing between two points forever: 1 - lr = -1"), False
     if abs(factor) > 1:
-        return (f"moving away from the minimum: the steps are too large, each one "
-                f"overshoots and multiplies w by 1 - lr = {factor:.1f}"), False
+        return _("moving away from the minimum: the steps are too large, each one "
+                 "overshoots and multiplies w by 1 - lr = {f}").format(f=f), False
     if factor < 0:
-        return (f"approaching the minimum, overshooting it at every step: the steps are "
-                f"large (w times {factor:.1f} per step)"), True
-    return (f"approaching the minimum from one side: the steps are small "
-            f"(w times {factor:.1f} per step)"), True
+        return _("approaching the minimum, overshooting it at every step: the steps are "
+                 "large (w times {f} per step)").format(f=f), True
+    return _("approaching the minimum from one side: the steps are small "
+             "(w times {f} per step)").format(f=f), True
 

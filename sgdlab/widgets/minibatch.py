@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from sgdlab.data import add_bias_column, load_diabetes
+from sgdlab.i18n import _
 from sgdlab.losses import LeastSquares
 from sgdlab.theory import gd_stability_threshold, gradient_noise, minibatch_variance
 from sgdlab.train import History, run
@@ -191,23 +192,25 @@ class MinibatchExplorer(Explorer):
         start = h.full_loss[0] - self.loss_star
         pull = self.mu * lr * h.steps
         if lr > self.lr_limit:
-            return flag("Moving away from the minimum: the steps are too large, even for "
-                        "full-batch GD.", ok=False)
+            return flag(_("Moving away from the minimum: the steps are too large, even for "
+                          "full-batch GD."), ok=False)
         if last < 0.5 * third:
-            return flag("Still descending at the end: the steps are too small to get "
-                        "there in this budget (a larger lr helps).", ok=False)
+            return flag(_("Still descending at the end: the steps are too small to get "
+                          "there in this budget (a larger lr helps)."), ok=False)
         if last < 10 * ball:
-            return flag(f"Stalled in the noise ball (about lr·noise/4 = {ball:.1e}): "
-                        "a larger batch or a smaller lr lowers it.", ok=True)
+            return flag(_("Stalled in the noise ball (about lr·noise/4 = {ball}): a larger "
+                          "batch or a smaller lr lowers it.").format(ball=f"{ball:.1e}"),
+                        ok=True)
         if last > 0.1 * start and pull < np.log(10) / 2:
-            return flag(f"Still far from the minimum: the steps are too small (mu·lr·steps "
-                        f"= {pull:.2g}, too little to cross the bowl).", ok=False)
+            return flag(_("Still far from the minimum: the steps are too small "
+                          "(mu·lr·steps = {pull}, too little to cross the bowl).").format(
+                              pull=f"{pull:.2g}"), ok=False)
         if last <= 2 * max(quarters(gd)[1], _FLOOR):
-            return flag("At least as close as GD after the same epochs (smaller batches "
-                        "take more steps per epoch).", ok=True)
-        return flag("Stalled far above the small-lr noise ball: the steps are too large "
-                    "for this batch size and bounce around the minimum (a smaller lr or "
-                    "a larger batch helps).", ok=False)
+            return flag(_("At least as close as GD after the same epochs (smaller batches "
+                          "take more steps per epoch)."), ok=True)
+        return flag(_("Stalled far above the small-lr noise ball: the steps are too large "
+                      "for this batch size and bounce around the minimum (a smaller lr or "
+                      "a larger batch helps)."), ok=False)
 
     def _gap(self, h: History) -> np.ndarray:
         """The loss gap of a run, kept between the floor and the cap of the plot."""
@@ -250,26 +253,33 @@ class MinibatchExplorer(Explorer):
                                      f"no noise\n(measured {measured:.1g})")
 
         steps_per_epoch = -(-n // B)
-        plural = "s" if steps_per_epoch > 1 else ""
-        parts = [f"B = {B} ({steps_per_epoch} step{plural} per epoch), lr = {lr:.3g}."]
+        per_epoch = (_("B = {B} ({n} steps per epoch), lr = {lr}.") if steps_per_epoch > 1
+                     else _("B = {B} ({n} step per epoch), lr = {lr}."))
+        parts = [per_epoch.format(B=B, n=steps_per_epoch, lr=f"{lr:.3g}")]
         if h.diverged:
             self.banner.set_text(f"B = {B} diverged")
-            why = ("the learning rate is too large for any batch size" if lr > self.lr_limit
-                   else f"lr is below 2/L, but the noisy steps of batches of {B} are too "
-                        "large: a smaller lr or a larger batch is stable")
-            parts.append(flag(f"Diverged at step {h.diverged_at}: {why}.", ok=False))
+            why = (_("the learning rate is too large for any batch size")
+                   if lr > self.lr_limit
+                   else _("lr is below 2/L, but the noisy steps of batches of {B} are too "
+                          "large: a smaller lr or a larger batch is stable").format(B=B))
+            parts.append(flag(_("Diverged at step {step}: {why}.").format(
+                step=h.diverged_at, why=why), ok=False))
         else:
             self.banner.set_text("")
             gap, gap_gd = (r.full_loss[-1] - self.loss_star for r in (h, result["gd"]))
-            parts.append(f"Loss gap after {self.epochs} epochs: {gap:.2e} (GD: {gap_gd:.2e}).")
+            parts.append(_("Loss gap after {epochs} epochs: {gap} (GD: {gap_gd}).").format(
+                epochs=self.epochs, gap=f"{gap:.2e}", gap_gd=f"{gap_gd:.2e}"))
             parts.append(self.verdict(h, result["gd"], lr, theory))
         if lr > self.lr_limit:
-            parts.append(flag(f"lr is above 2/L = {self.lr_limit:.3g}, where even full-batch "
-                              "GD is unstable.", ok=False))
+            parts.append(flag(_("lr is above 2/L = {limit}, where even full-batch GD is "
+                                "unstable.").format(limit=f"{self.lr_limit:.3g}"), ok=False))
         if B < n:
-            parts.append(f"Gradient noise at the minimum: measured {measured:.3g} "
-                         f"(standard error {se:.2g}), theory {theory:.3g}.")
+            parts.append(_("Gradient noise at the minimum: measured {measured} (standard "
+                           "error {se}), theory {theory}.").format(
+                               measured=f"{measured:.3g}", se=f"{se:.2g}",
+                               theory=f"{theory:.3g}"))
         else:
-            parts.append(f"Gradient noise: none, every batch is the whole data set "
-                         f"(measured {measured:.1g}: rounding error).")
+            parts.append(_("Gradient noise: none, every batch is the whole data set "
+                           "(measured {measured}: rounding error).").format(
+                               measured=f"{measured:.1g}"))
         return " ".join(parts)

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from sgdlab import _validate as check
 from sgdlab import plots, theory
+from sgdlab.i18n import _, speaking
 from sgdlab.objectives import Quadratic
 from sgdlab.train import History, run
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
@@ -233,20 +234,27 @@ class MomentumExplorer(Explorer):
         self.current_marker.set_color(BAD_COLOR if h.diverged else "white")
 
         setting = f"lr = {result.lr:.3g}, momentum = {result.momentum:.2f}"
+        with speaking("en"):  # the figure's title stays English (its font has no Chinese)
+            english = self.verdict(h, result.lr, result.momentum, result.threshold)
         verdict = self.verdict(h, result.lr, result.momentum, result.threshold)
-        self.ax_path.set_title(f"{setting}: {verdict.split(':')[0]}", fontsize=10,
+        self.ax_path.set_title(f"{setting}: {english.split(':')[0]}", fontsize=10,
                                color=color)
         gd_text = (f"diverged at step {gd.diverged_at}" if gd.diverged
                    else f"loss - min = {gd.full_loss[-1] - self._f_star:.2e}")
         self.ax_loss.set_title(f"plain GD at this lr: {gd_text}", fontsize=10)
         side = "<" if result.stable else "≥"
-        good = verdict.startswith("converged")
+        good = english.startswith("converged")
+        theory_text = (_("theory: lr {side} 2(1 + momentum)/L = {threshold}, so stable; rate "
+                         "{rate} per step") if result.stable else
+                       _("theory: lr {side} 2(1 + momentum)/L = {threshold}, so unstable; "
+                         "rate {rate} per step"))
+        best = _("best: lr* = {lr}, momentum* = {momentum}, rate {rate} (GD at its best: "
+                 "{gd})").format(lr=f"{self.best_lr:.3g}", momentum=f"{self.best_momentum:.3f}",
+                                 rate=f"{self.best_rate:.3f}", gd=f"{self.gd_best_rate:.3f}")
         return (f"{setting} &nbsp; {flag(verdict, good)}<br>"
-                f"theory: lr {side} 2(1 + momentum)/L = {result.threshold:.3g}, so "
-                f"{'stable' if result.stable else 'unstable'}; rate {result.rate:.3f} per "
-                f"step &nbsp;|&nbsp; best: lr* = {self.best_lr:.3g}, momentum* = "
-                f"{self.best_momentum:.3f}, rate {self.best_rate:.3f} "
-                f"(GD at its best: {self.gd_best_rate:.3f})")
+                + theory_text.format(side=side, threshold=f"{result.threshold:.3g}",
+                                     rate=f"{result.rate:.3f}")
+                + f" &nbsp;|&nbsp; {best}")
 
     def verdict(self, h: History, lr: float, beta: float, threshold: float) -> str:
         """The true reason a run ends where it does. On a quadratic each eigendirection
@@ -254,25 +262,30 @@ class MomentumExplorer(Explorer):
         the direction with the larger root sets the pace. Complex roots (an oscillation)
         have size ``sqrt(beta)``, whatever the learning rate."""
         if h.diverged:
-            return (f"diverged at step {h.diverged_at}: lr is above 2(1 + momentum)/L = "
-                    f"{threshold:.3g}, so the steep direction's swings grow")
+            return _("diverged at step {step}: lr is above 2(1 + momentum)/L = {threshold}, "
+                     "so the steep direction's swings grow").format(
+                         step=h.diverged_at, threshold=f"{threshold:.3g}")
         gap = h.full_loss - self._f_star
         rates = {c: theory.heavy_ball_rate(lr, beta, [c]) for c in (self.mu, self.L)}
         c = max(rates, key=rates.get)
         complex_roots = (1 + beta - lr * c) ** 2 < 4 * beta
         if complex_roots:
-            why = (f"the momentum: it oscillates, and the swings shrink only by "
-                   f"sqrt(momentum) = {math.sqrt(beta):.3f} per step whatever the lr (less "
-                   "momentum, down to critical damping, would shrink them faster)")
+            why = _("the momentum: it oscillates, and the swings shrink only by "
+                    "sqrt(momentum) = {root} per step whatever the lr (less momentum, down "
+                    "to critical damping, would shrink them faster)").format(
+                        root=f"{math.sqrt(beta):.3f}")
         elif c == self.mu:
-            why = (f"the steps are too small: it crawls along the flat direction "
-                   f"({rates[c]:.4f} per step); a larger lr or more momentum helps")
+            why = _("the steps are too small: it crawls along the flat direction ({rate} "
+                    "per step); a larger lr or more momentum helps").format(
+                        rate=f"{rates[c]:.4f}")
         else:
-            why = (f"the steps are too large: the steep direction overshoots "
-                   f"({rates[c]:.4f} per step)")
-        state = ("converged" if gap[-1] <= 1e-10 * gap[0]
-                 else f"not there yet, loss - min = {gap[-1]:.2e}")
-        return f"{state} after {h.steps} steps; the pace is set by {why}"
+            why = _("the steps are too large: the steep direction overshoots ({rate} per "
+                    "step)").format(rate=f"{rates[c]:.4f}")
+        if gap[-1] <= 1e-10 * gap[0]:
+            return _("converged after {steps} steps; the pace is set by {why}").format(
+                steps=h.steps, why=why)
+        return _("not there yet, loss - min = {gap} after {steps} steps; the pace is set by "
+                 "{why}").format(gap=f"{gap[-1]:.2e}", steps=h.steps, why=why)
 
     # --- helpers ----------------------------------------------------------------------
     @property

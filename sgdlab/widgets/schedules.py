@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from sgdlab import _validate as check
 from sgdlab.averaging import polyak_average
 from sgdlab.data import make_linear_regression
+from sgdlab.i18n import _
 from sgdlab.losses import LeastSquares
 from sgdlab.schedules import Schedule, make
 from sgdlab.theory import gradient_noise
@@ -181,27 +182,27 @@ class ScheduleExplorer(Explorer):
         if h.diverged:
             k = min(h.diverged_at or 0, len(result.lrs) - 1)
             peak = float(result.lrs[:k + 1].max())
-            return (f"the steps were too large: single-example steps blew up at a rate of "
-                    f"up to {peak:.3g}", False)
+            return (_("the steps were too large: single-example steps blew up at a rate of "
+                      "up to {peak}").format(peak=f"{peak:.3g}"), False)
         pull = self.mu * float(result.lrs.sum())
         start, end = float(result.excess[0]), float(result.excess[-1])
         end_ball = float(result.lrs[-1]) * self.sigma2 / 4
         if end > 0.1 * start:
             if pull < np.log(10) / 2:
-                return (f"the steps are too small: the rates add up to mu·Σlr = {pull:.2g}, "
-                        "too little to cross the bowl", False)
-            return ("the steps are too large: SGD bounces in a wide noise ball", False)
+                return (_("the steps are too small: the rates add up to mu·Σlr = {pull}, "
+                          "too little to cross the bowl").format(pull=f"{pull:.2g}"), False)
+            return (_("the steps are too large: SGD bounces in a wide noise ball"), False)
         if end > 10 * max(end_ball, result.floor):
-            return ("still descending: the rates decayed before SGD reached its noise "
-                    f"ball (mu·Σlr = {pull:.2g})", False)
+            return (_("still descending: the rates decayed before SGD reached its noise "
+                      "ball (mu·Σlr = {pull})").format(pull=f"{pull:.2g}"), False)
         if end < result.floor / 3:
-            return ("below the constant rate's noise floor: the decay shrank the noise "
-                    "ball", True)
+            return (_("below the constant rate's noise floor: the decay shrank the noise "
+                      "ball"), True)
         if float(result.lrs.min()) == float(result.lrs.max()):
-            return ("hovers at the noise floor of its constant rate: a decaying rate "
-                    "would go lower", True)
-        return ("at about the noise floor of its rates: a faster or longer decay would "
-                "go lower", True)
+            return (_("hovers at the noise floor of its constant rate: a decaying rate "
+                      "would go lower"), True)
+        return (_("at about the noise floor of its rates: a faster or longer decay would "
+                  "go lower"), True)
 
     def compute(self, schedule: str, lr: float, warmup: int) -> ScheduleRun:
         """Run ``steps`` SGD steps with this schedule; measure the excess losses."""
@@ -239,11 +240,16 @@ class ScheduleExplorer(Explorer):
         if h.diverged:
             title = f"diverged at step {h.diverged_at}"
             self.ax_loss.set_title(f"SGD {title}", fontsize=10, color=color)
+            said = _("diverged at step {step}").format(step=h.diverged_at)
         else:
             title = (f"final excess loss {result.excess[-1]:.2e}, averaged "
                      f"{result.excess_avg[-1]:.2e}")
             self.ax_loss.set_title(title, fontsize=10, color=color)
+            said = _("final excess loss {last}, averaged {avg}").format(
+                last=f"{result.excess[-1]:.2e}", avg=f"{result.excess_avg[-1]:.2e}")
         verdict, ok = self.verdict(result)
-        return (f"{result.schedule.name}, base lr = {result.lrs.max():.3g}, "
-                f"sum of rates {result.lrs.sum():.3g} &nbsp; {title}: {flag(verdict, ok)}"
-                f" &nbsp;|&nbsp; noise floor of a constant lr {result.floor:.2e}")
+        return (_("{schedule}, base lr = {lr}, sum of rates {total}").format(
+                    schedule=result.schedule.name, lr=f"{result.lrs.max():.3g}",
+                    total=f"{result.lrs.sum():.3g}")
+                + f" &nbsp; {said}: {flag(verdict, ok)} &nbsp;|&nbsp; "
+                + _("noise floor of a constant lr {floor}").format(floor=f"{result.floor:.2e}"))

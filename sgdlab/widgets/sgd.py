@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from sgdlab.data import make_linear_regression
+from sgdlab.i18n import _
 from sgdlab.losses import LeastSquares
 from sgdlab.plots import contour
 from sgdlab.schedules import inverse_time
@@ -149,17 +150,20 @@ class SGDExplorer(Explorer):
         if h.diverged:
             self.blowup.set_data(steps[-1:], gap[-1:])
             self.banner.set_text(f"diverged at step {h.diverged_at}")
-            return flag(f"Diverged at step {h.diverged_at}: lr = {lr:.3g} is too large "
-                        "for single-example steps.", ok=False)
+            return flag(_("Diverged at step {step}: lr = {lr} is too large for "
+                          "single-example steps.").format(step=h.diverged_at,
+                                                          lr=f"{lr:.3g}"), ok=False)
         self.blowup.set_data([], [])
         self.banner.set_text("")
         uphill = float(np.mean(np.diff(h.full_loss) > 0))
         late = gap[len(gap) // 2:].mean()
         verdict = self.verdict(h, lr, decay, gap)
-        return (f"lr = {lr:.3g}, decay c = {decay:.3g}, seed = {self.values['seed']}: "
-                f"mean loss gap over the second half {late:.2e} "
-                f"(constant-lr noise level {ball:.2e}); "
-                f"{uphill:.0%} of the {h.steps} steps went uphill on the full loss. "
+        return (_("lr = {lr}, decay c = {decay}, seed = {seed}: mean loss gap over the "
+                  "second half {late} (constant-lr noise level {ball}); {uphill} of the "
+                  "{steps} steps went uphill on the full loss. ").format(
+                      lr=f"{lr:.3g}", decay=f"{decay:.3g}", seed=self.values["seed"],
+                      late=f"{late:.2e}", ball=f"{ball:.2e}", uphill=f"{uphill:.0%}",
+                      steps=h.steps)
                 + verdict)
 
     def verdict(self, h: History, lr: float, decay: float, gap: np.ndarray) -> str:
@@ -179,19 +183,20 @@ class SGDExplorer(Explorer):
         late, last = gap[len(gap) // 2:].mean(), gap[3 * len(gap) // 4:].mean()
         if late > 0.1 * gap[0]:
             if pull < PULL_NEEDED:
-                return flag(f"still far from the minimum: the steps are too small "
-                            f"(they add up to mu·Σlr = {pull:.2g}, too little to cross "
-                            "the bowl)", ok=False)
-            return flag("still far from the minimum although the steps add up to plenty "
-                        f"(mu·Σlr = {pull:.2g}): the steps are too large, each example "
-                        "throws the weights across the bowl and SGD bounces in a wide "
-                        "noise ball", ok=False)
+                return flag(_("still far from the minimum: the steps are too small (they "
+                              "add up to mu·Σlr = {pull}, too little to cross the "
+                              "bowl)").format(pull=f"{pull:.2g}"), ok=False)
+            return flag(_("still far from the minimum although the steps add up to plenty "
+                          "(mu·Σlr = {pull}): the steps are too large, each example throws "
+                          "the weights across the bowl and SGD bounces in a wide noise "
+                          "ball").format(pull=f"{pull:.2g}"), ok=False)
         if last > 3 * ball_end:
-            what = "the decay shrinks them too fast" if decay > 0 else "the steps are small"
-            return flag(f"still descending at the end ({what}): the gap is above the "
-                        f"noise level {ball_end:.1e} of the last rate, more steps would "
-                        "help", ok=False)
+            what = (_("the decay shrinks them too fast") if decay > 0
+                    else _("the steps are small"))
+            return flag(_("still descending at the end ({what}): the gap is above the noise "
+                          "level {ball} of the last rate, more steps would help").format(
+                              what=what, ball=f"{ball_end:.1e}"), ok=False)
         if decay == 0:
-            return flag("converged as far as a constant lr can: SGD hovers in a noise ball "
-                        "around the minimum", ok=True)
-        return flag("converging: the noise ball shrinks as the steps get smaller", ok=True)
+            return flag(_("converged as far as a constant lr can: SGD hovers in a noise "
+                          "ball around the minimum"), ok=True)
+        return flag(_("converging: the noise ball shrinks as the steps get smaller"), ok=True)

@@ -25,6 +25,7 @@ from sklearn.linear_model import SGDRegressor
 from sgdlab import _validate as check
 from sgdlab import sklearn_sgd as sk
 from sgdlab.data import load_diabetes
+from sgdlab.i18n import _
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 OK_COLOR = "tab:blue"
@@ -269,23 +270,26 @@ class SklearnExplorer(Explorer):
         setting = (f"learning_rate={result.learning_rate!r}, eta0={result.eta0:.2g}, "
                    f"alpha={result.alpha:.1g}, average={result.average}")
         if result.diverged:
-            verdict = flag(f"diverged at epoch {result.diverged_at}", False)
-            detail = ("the steps were too large and the weights blew up; scikit-learn clips "
-                      "dloss (the loss's derivative with respect to the prediction) at 1e12 "
-                      "and may return such weights without an error")
+            verdict = flag(_("diverged at epoch {epoch}").format(epoch=result.diverged_at),
+                           False)
+            detail = _("the steps were too large and the weights blew up; scikit-learn clips "
+                       "dloss (the loss's derivative with respect to the prediction) at 1e12 "
+                       "and may return such weights without an error")
             self.ax_gap.set_title(f"diverged at epoch {result.diverged_at}", fontsize=10,
                                   color=BAD_COLOR)
         else:
             if result.converged:
-                verdict = flag(f"stopped after {result.n_iter} epochs: the training loss "
-                               f"did not improve by tol for {self.n_iter_no_change} epochs "
-                               "(scikit-learn's stopping rule, not a test of the minimum)",
+                verdict = flag(_("stopped after {n} epochs: the training loss did not improve "
+                                 "by tol for {k} epochs (scikit-learn's stopping rule, not a "
+                                 "test of the minimum)").format(n=result.n_iter,
+                                                                k=self.n_iter_no_change),
                                True)
             else:
-                verdict = flag(f"ran out of epochs: max_iter={self.max_iter} reached while "
-                               "the loss was still improving by more than tol", False)
-            detail = (f"objective - minimum = {result.gap[-1]:.2e}, "
-                      f"|coef_ - w*| = {result.distance[-1]:.3f}")
+                verdict = flag(_("ran out of epochs: max_iter={max_iter} reached while the "
+                                 "loss was still improving by more than tol").format(
+                                     max_iter=self.max_iter), False)
+            detail = _("objective - minimum = {gap}, |coef_ - w*| = {distance}").format(
+                gap=f"{result.gap[-1]:.2e}", distance=f"{result.distance[-1]:.3f}")
             self.ax_gap.set_title(f"gap {result.gap[-1]:.1e} after {result.n_iter} epochs",
                                   fontsize=10, color=OK_COLOR)
         self.ax_coef.set_title("averaged coef_" if result.average else "coef_", fontsize=10)

@@ -20,6 +20,7 @@ from matplotlib.ticker import LogFormatter, NullLocator
 
 from sgdlab import _validate as check
 from sgdlab import data, losses, nets, train
+from sgdlab.i18n import _
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 TOLERANCE = 1e-10
@@ -248,21 +249,23 @@ class TorchSGDExplorer(Explorer):
 
         parts = []
         if r.nesterov_ignored:
-            parts.append(flag("Nesterov needs momentum > 0 (torch raises a ValueError): "
-                              "plain SGD shown", False))
+            parts.append(flag(_("Nesterov needs momentum > 0 (torch raises a ValueError): "
+                                "plain SGD shown"), False))
         if h_np.diverged:
-            parts.append(flag(f"diverged at step {h_np.diverged_at}: the loss blew up, "
-                              "lower the learning rate", False))
+            parts.append(flag(_("diverged at step {step}: the loss blew up, lower the "
+                                "learning rate").format(step=h_np.diverged_at), False))
         else:
             if isinstance(r.task.problem, losses.LogisticRegression):
-                score = f"test accuracy {r.test_score:.3f}"
+                score = _("test accuracy {score}").format(score=f"{r.test_score:.3f}")
             else:
-                score = f"test loss {r.test_score:.4g} (least possible train loss {minimum:.4g})"
-            parts.append(f"final training loss {h_t.full_loss[-1]:.4g}, {score}")
+                score = _("test loss {score} (least possible train loss {minimum})").format(
+                    score=f"{r.test_score:.4g}", minimum=f"{minimum:.4g}")
+            parts.append(_("final training loss {loss}, {score}").format(
+                loss=f"{h_t.full_loss[-1]:.4g}", score=score))
             start, end = h_t.full_loss[0], h_t.full_loss[-1]
             if end > start:
-                parts.append(flag("the loss ended higher than it started: the steps are too "
-                                  "large", False))
+                parts.append(flag(_("the loss ended higher than it started: the steps are "
+                                    "too large"), False))
             else:
                 # The share of the way to the least possible loss (least squares), or the
                 # share by which the loss fell (logistic regression: its least loss is
@@ -270,16 +273,23 @@ class TorchSGDExplorer(Explorer):
                 gap = start - (minimum if minimum is not None else 0.0)
                 progress = (start - end) / gap if gap > 0 else 1.0
                 if progress < SLOW_PROGRESS:
-                    what = ("of the gap to the least possible loss" if minimum is not None
-                            else "of its starting value")
-                    parts.append(flag(
-                        f"after {h_t.steps} steps the loss has moved only {progress:.0%} "
-                        f"{what}: the steps are too small or too few (raise the learning "
-                        "rate, or take smaller batches for more steps per epoch)", False))
+                    if minimum is not None:
+                        text = _("after {steps} steps the loss has moved only {share} of the "
+                                 "gap to the least possible loss: the steps are too small or "
+                                 "too few (raise the learning rate, or take smaller batches "
+                                 "for more steps per epoch)")
+                    else:
+                        text = _("after {steps} steps the loss has moved only {share} of its "
+                                 "starting value: the steps are too small or too few (raise "
+                                 "the learning rate, or take smaller batches for more steps "
+                                 "per epoch)")
+                    parts.append(flag(text.format(steps=h_t.steps, share=f"{progress:.0%}"),
+                                      False))
         if r.agree:
-            parts.append(flag(f"sgdlab and torch agree to {r.max_diff:.0e} at every step "
-                              f"(tolerance {TOLERANCE:.0e})", True))
+            parts.append(flag(_("sgdlab and torch agree to {diff} at every step (tolerance "
+                                "{tol})").format(diff=f"{r.max_diff:.0e}",
+                                                 tol=f"{TOLERANCE:.0e}"), True))
         else:
-            parts.append(flag(f"sgdlab and torch differ: largest relative gap {r.max_diff:.1e}",
-                              False))
+            parts.append(flag(_("sgdlab and torch differ: largest relative gap {diff}").format(
+                diff=f"{r.max_diff:.1e}"), False))
         return "; ".join(parts)
