@@ -255,6 +255,7 @@ JS_ARM = """(imageSelector) => {
     for (const type of ['keydown', 'input']) document.removeEventListener(type, old.onKey, true);
   }
   const img = document.querySelector(imageSelector);
+  if (!img) return false;
   const rec = {t0: null, tSrc: null, tDecoded: null, srcChanges: 0, error: null};
   rec.onKey = () => { if (rec.t0 === null) rec.t0 = performance.now(); };
   for (const type of ['keydown', 'input']) document.addEventListener(type, rec.onKey, true);
@@ -267,7 +268,7 @@ JS_ARM = """(imageSelector) => {
   });
   rec.observer.observe(img, {attributes: true, attributeFilter: ['src']});
   window.__sgdlabBench = rec;
-  return !!img;
+  return true;
 }"""
 JS_DONE = "() => !!window.__sgdlabBench && window.__sgdlabBench.tDecoded !== null"
 JS_READ = """() => { const r = window.__sgdlabBench;
@@ -411,7 +412,7 @@ def measure_control(lab, item: Item, plan: ControlPlan, log: Path, repeats: int,
     total = repeats + 1 + (repeats + 1) % 2  # an even number of moves ends where it began
     moves, unchanged = 0, 0
     for move in range(total):
-        lab._wait_until_idle(timeout)
+        lab.wait_until_idle(timeout)
         time.sleep(settle)
         record = time_move(lab, control, plan, plan.keys[move % 2], log, timeout)
         moves += 1
@@ -432,7 +433,7 @@ def measure_control(lab, item: Item, plan: ControlPlan, log: Path, repeats: int,
     if unchanged:
         result.problems.append(f"{unchanged} of {moves} moves changed the value but not the "
                                "image (same PNG): not timed")
-    lab._wait_until_idle(timeout)
+    lab.wait_until_idle(timeout)
     time.sleep(settle)
     updates = [e for e in read_log(log)[before:] if e.get("kind") == "update"]
     if len(updates) != moves or any(e["control"] != plan.name for e in updates):
@@ -475,8 +476,8 @@ def run(repeats: int = 15, only: list[str] | None = None, json_path: Path | None
     sys.path.insert(0, str(ROOT / "tests"))
     from browser_support import CHROMIUM_ARGS, JupyterLab, find_chromium, new_context, start_lab
 
-    def say(text: str = "") -> None:
-        print(text, file=out, flush=True)
+    def say(text: str = "", end: str = "\n") -> None:
+        print(text, file=out, flush=True, end=end)
 
     say("\n## Browser: key press on a control -> the explorer's new image in the page "
         "(JupyterLab, headless Chromium)")
@@ -518,7 +519,8 @@ def run(repeats: int = 15, only: list[str] | None = None, json_path: Path | None
                         except Exception as exc:  # one explorer's failure is reported
                             found = [ControlResult(item.label, "(all)",
                                                    problems=[f"{type(exc).__name__}: {exc}"])]
-                            plan_line = {}
+                            plan_line = next((e for e in read_log(root / f"{item.stem}.jsonl")
+                                              if e.get("kind") == "plan"), {})
                             lab.discard()
                             server.shutdown_kernels()
                         results += found
@@ -558,6 +560,9 @@ def report(results: list[ControlResult], plans: dict[str, dict], repeats: int,
             say(f"floor ({r.label}): IntSlider -> Image, {len(r.browser)} moves: median "
                 f"{percentile(r.browser, 50):.0f} ms, p90 {percentile(r.browser, 90):.0f} ms "
                 f"(new src after {percentile(r.to_src, 50):.0f} ms)")
+        if r.label.startswith("floor"):
+            say("".join(f"floor ({r.label}) PROBLEM: {problem}\n" for problem in r.problems),
+                end="")
     say(f"{repeats} timed moves per control after one warm-up; ms; browser = key press -> "
         "new image decoded; src = key press -> new image src set; kernel = the explorer's "
         "update in its kernel; over floor = browser median - floor median")
