@@ -301,6 +301,8 @@ class ControlResult:
     kernel: list[float] = field(default_factory=list)  # the explorer's update, in-kernel
     png_bytes: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unchanged: bool = False  # its first move left the image as it was: not timed
+    context: str = ""  # another control moved one step first, so that this one shows
 
 
 def explorer_items() -> list[Item]:
@@ -387,9 +389,14 @@ def measure_item(lab, item: Item, folder: Path, repeats: int, *, settle: float =
         results = []
         for unsupported in plan_line["unsupported"]:
             results.append(ControlResult(item.label, "?", problems=[unsupported]))
-        for raw in plan_line["plans"]:
-            plan = ControlPlan(raw["name"], raw["widget"], raw["focus"], tuple(raw["keys"]))
-            results.append(measure_control(lab, item, plan, log, repeats, settle, timeout))
+        plans = [ControlPlan(raw["name"], raw["widget"], raw["focus"], tuple(raw["keys"]))
+                 for raw in plan_line["plans"]]
+        for plan in plans:
+            result = measure_control(lab, item, plan, log, repeats, settle, timeout)
+            if result.unchanged:
+                result = measure_in_context(lab, item, plan, plans, log, repeats, settle,
+                                            timeout)
+            results.append(result)
         return results, plan_line
     finally:
         try:
@@ -399,12 +406,44 @@ def measure_item(lab, item: Item, folder: Path, repeats: int, *, settle: float =
             lab.server.shutdown_kernels()
 
 
+def step(lab, plan: ControlPlan, key: str, log: Path, settle: float, timeout: float) -> None:
+    """An untimed move of one control (waits for its redraw, if any)."""
+    lab.wait_until_idle(timeout)
+    time.sleep(settle)
+    time_move(lab, lab.page.locator(f".{CSS_PREFIX}{plan.name}").first, plan, key, log,
+              timeout)
+
+
+def measure_in_context(lab, item: Item, plan: ControlPlan, plans: list[ControlPlan],
+                       log: Path, repeats: int, settle: float, timeout: float) -> ControlResult:
+    """Time a control whose moves do not change the picture at the explorer's defaults
+    (noise under plain GD, Nesterov without momentum): move each other control one step
+    in turn, time this one if it now changes the picture, and move the other one back."""
+    for other in plans:
+        if other.name == plan.name:
+            continue
+        step(lab, other, other.keys[0], log, settle, timeout)
+        try:
+            result = measure_control(lab, item, plan, log, repeats, settle, timeout)
+        finally:
+            step(lab, other, other.keys[1], log, settle, timeout)
+        if not result.unchanged:
+            result.context = f"{other.name} one step from its default"
+            return result
+    result = ControlResult(item.label, plan.name, plan.widget, unchanged=True)
+    result.problems.append("its moves leave the image as it was (same PNG), at the defaults "
+                           "and with any one other control moved a step: not timed")
+    return result
+
+
 def measure_control(lab, item: Item, plan: ControlPlan, log: Path, repeats: int,
                     settle: float, timeout: float) -> ControlResult:
     """One unrecorded move, ``repeats`` timed moves, keys in turn, and one unrecorded
     move back when needed, so that the next control starts from this one's first value
     (each control is timed with the others at the explorer's defaults). The kernel's
-    times are read from its log afterwards, matched to the moves in order."""
+    times are read from its log afterwards, matched to the moves in order. When the
+    first move leaves the image as it was, the value is moved back and the result says
+    ``unchanged``."""
     result = ControlResult(item.label, plan.name, plan.widget)
     control = lab.page.locator(f".{CSS_PREFIX}{plan.name}").first
     control.scroll_into_view_if_needed()
@@ -420,6 +459,11 @@ def measure_control(lab, item: Item, plan: ControlPlan, log: Path, repeats: int,
             unchanged += 1
             if record.get("error"):
                 break  # the explorer failed: its error is reported from the kernel's log
+            if move == 0:  # nothing to see at this setting: back, and say so
+                step(lab, plan, plan.keys[1], log, settle, timeout)
+                moves += 1
+                result.unchanged = True
+                break
             continue
         if record.get("error") or record.get("t0") is None:
             result.problems.append(record.get("error") or "the move was not seen in the page")
@@ -430,7 +474,7 @@ def measure_control(lab, item: Item, plan: ControlPlan, log: Path, repeats: int,
         result.to_src.append(record["tSrc"] - record["t0"])
         if record["srcChanges"] != 1:
             result.problems.append(f"{record['srcChanges']} image changes for one move")
-    if unchanged:
+    if unchanged and not result.unchanged:
         result.problems.append(f"{unchanged} of {moves} moves changed the value but not the "
                                "image (same PNG): not timed")
     lab.wait_until_idle(timeout)
@@ -589,6 +633,9 @@ def report(results: list[ControlResult], plans: dict[str, dict], repeats: int,
             say(f"{r.label:14} {r.control:14} {r.widget:16} {len(r.browser):3d} {med:7.0f} "
                 f"{p90:6.0f} {percentile(r.to_src, 50):6.0f} {kernel:7.0f} {png:7.1f} "
                 f"{floor_median:6.0f} {med - floor_median:10.0f}  {verdict}")
+        if r.context:
+            say(f"{r.label:14} {r.control:14} (timed with {r.context}: at the defaults its "
+                "moves do not change the picture)")
         for problem in r.problems:
             say(f"{r.label:14} {r.control:14} PROBLEM: {problem}")
     timed = [r for r in results if r.browser and not r.label.startswith("floor")]
