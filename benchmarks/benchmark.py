@@ -6,11 +6,14 @@
    (compute + render), median and 90th percentile over each control's range;
 3. sgdlab's minibatch SGD epoch against an idiomatic torch.optim.SGD loop and
    scikit-learn's SGDRegressor, same data, batch sizes 1, 32 and 256, as ratios;
-4. the peak memory of every notebook's kernel.
+4. the peak memory of every notebook's kernel;
+5. in JupyterLab in headless Chromium, every explorer control's key press -> new image
+   in the page, beside its in-kernel time and the bare-widget floor (browser_bench.py).
 
     .venv/bin/python benchmarks/benchmark.py                 # everything
     .venv/bin/python benchmarks/benchmark.py --only speed    # one part: notebooks,
-                                                             # widgets or speed
+                                                             # widgets, speed or browser
+    .venv/bin/python benchmarks/benchmark.py --only browser --quick  # 3 moves a control
 
 Not part of the test suite: the figures depend on the machine and its load.
 Targets (2-core machine): notebook <= 15 s, all <= 60 s; widget median <= 100 ms,
@@ -225,7 +228,9 @@ def speed(n: int = 10_000, d: int = 20) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["notebooks", "widgets", "speed"])
+    parser.add_argument("--only", choices=["notebooks", "widgets", "speed", "browser"])
+    parser.add_argument("--quick", action="store_true",
+                        help="browser: 3 timed moves per control instead of 15")
     parser.add_argument("--exercises", action="store_true",
                         help="time the exercise solution notebooks too")
     args = parser.parse_args(argv)
@@ -243,6 +248,12 @@ def main(argv: list[str]) -> int:
         widgets()
     if args.only in (None, "speed"):
         speed()
+    if args.only in (None, "browser"):
+        import browser_bench  # beside this file
+
+        status = browser_bench.run(3 if args.quick else 15)
+        if args.only == "browser":
+            return status
     return 0
 
 

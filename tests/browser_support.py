@@ -560,7 +560,7 @@ class JupyterLab:
         """The explorer's status line(s): the text of its HTML widgets."""
         return "\n".join(box.locator(".widget-html").all_inner_texts())
 
-    def _wait_until_idle(self, timeout: float) -> None:
+    def wait_until_idle(self, timeout: float) -> None:
         """Wait (bounded) until the kernel is idle: no redraw is still on its way."""
         deadline = time.monotonic() + timeout
         while not self._state()["kernel"].endswith("| Idle") and time.monotonic() < deadline:
@@ -569,7 +569,7 @@ class JupyterLab:
     def _change(self, box, label: str, act, read, timeout: float) -> list[str]:
         """Do ``act()``; if the control's value (``read()``) changed, require a new figure
         and no error message. Returns the problems."""
-        self._wait_until_idle(timeout)
+        self.wait_until_idle(timeout)
         before_value = read()
         before = (self._digest(box), self._status(box))
         if before[0] is None:
