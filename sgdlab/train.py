@@ -154,6 +154,14 @@ def _rate_function(schedule: Schedule) -> Callable[[int], float]:
     return rate
 
 
+def _sgdlab_loss(problem) -> bool:
+    """Whether ``problem``'s loss is sgdlab's own code (no learner's or test's override
+    of ``loss``, ``value`` or ``grad``): a full loss already computed at some weights can
+    then stand in for the loss at the same weights."""
+    return all(c.__module__.startswith("sgdlab.") for c in type(problem).__mro__
+               if c is not object and {"loss", "value", "grad"} & set(c.__dict__))
+
+
 def _is_least_squares(problem) -> bool:
     """Whether ``problem`` is :class:`~sgdlab.losses.LeastSquares` with its own loss and
     gradient (a subclass that changes neither is fine): the training loop's fast path."""
@@ -324,6 +332,9 @@ def _general_loop(problem, w: np.ndarray, opt, rate: Callable[[int], float], bat
     seen, clock = trace.seen, trace.clock
     # sgdlab's own optimizers skip re-checking a gradient already known to be finite
     trusted = isinstance(opt, Optimizer) and type(opt).step is Optimizer.step
+    # full-batch steps on sgdlab's 2-D functions: the loss before a step is the full loss
+    # the previous step ended with, the same call at the same weights
+    reuse = batches is None and not _has_rows_fast_path(problem) and _sgdlab_loss(problem)
     k = 0
     elapsed = 0.0
     while k < total:
@@ -331,7 +342,11 @@ def _general_loop(problem, w: np.ndarray, opt, rate: Callable[[int], float], bat
         lr_k = rate(k)
         opt.lr = lr_k
         start = time.perf_counter()
-        loss_k, g = step_loss_grad(w, idx, X_rows, y_rows)
+        if reuse and trace.full_steps[-1] == k:
+            g = problem.grad(w)
+            loss_k = trace.full_values[-1]
+        else:
+            loss_k, g = step_loss_grad(w, idx, X_rows, y_rows)
         g2 = float(g @ g)
         if math.isfinite(g2):  # an inf or NaN gradient is divergence, not a step
             if (trusted and type(g) is np.ndarray and g.dtype == w.dtype
