@@ -79,6 +79,9 @@ def _point(w) -> np.ndarray:
 
 def _single(w) -> np.ndarray:
     """``w`` as one finite point of shape (2,)."""
+    if (type(w) is np.ndarray and w.dtype == np.float64 and w.shape == (2,)
+            and np.isfinite(w).all()):
+        return w  # what float_array would return, without its conversions
     return check.float_array("w", w, shape=(2,))
 
 

@@ -16,8 +16,9 @@ import numpy as np
 
 from sgdlab import _validate as check
 from sgdlab.batches import SAMPLING, minibatch_stream
-from sgdlab.losses import DataProblem
+from sgdlab.losses import DataProblem, LeastSquares
 from sgdlab.optim import SGD
+from sgdlab.optim._base import Optimizer
 from sgdlab.schedules import Schedule, constant
 
 
@@ -34,7 +35,8 @@ class History:
         lr: learning rate of each step, shape (k,).
         grad_norm: Euclidean norm of each step's minibatch gradient, shape (k,).
         samples_seen: examples used so far, shape (k + 1,), starting at 0.
-        time: seconds spent in gradients and updates so far, shape (k + 1,).
+        time: seconds spent taking the steps so far (gradients and updates; the
+            full-loss evaluations are not counted), shape (k + 1,).
         diverged: True when the run blew up and was stopped early.
         diverged_at: the step at which it was stopped, or None.
         n_samples: size of the data set (None for a 2-D test function).
@@ -138,6 +140,50 @@ def _step_function(problem) -> Callable:
     return generic
 
 
+def _rate_function(schedule: Schedule) -> Callable[[int], float]:
+    """``t -> schedule(t)``, calling the rule directly when it gives a float >= 0 (the
+    checks of ``Schedule.__call__`` cost more than a whole step of a small problem);
+    anything else goes through ``schedule(t)`` for its error message."""
+    rule = schedule.rule
+
+    def rate(t: int) -> float:
+        value = rule(t)
+        if isinstance(value, float) and 0.0 <= value < math.inf:
+            return float(value)
+        return schedule(t)
+    return rate
+
+
+def _sgdlab_loss(problem) -> bool:
+    """Whether ``problem``'s loss is sgdlab's own code (no learner's or test's override
+    of ``loss``, ``value`` or ``grad``): a full loss already computed at some weights can
+    then stand in for the loss at the same weights."""
+    return all(c.__module__.startswith("sgdlab.") for c in type(problem).__mro__
+               if c is not object and {"loss", "value", "grad"} & set(c.__dict__))
+
+
+def _is_least_squares(problem) -> bool:
+    """Whether ``problem`` is :class:`~sgdlab.losses.LeastSquares` with its own loss and
+    gradient (a subclass that changes neither is fine): the training loop's fast path."""
+    return (_has_rows_fast_path(problem)
+            and next(c for c in type(problem).__mro__
+                     if "rows_loss_and_grad" in c.__dict__) is LeastSquares)
+
+
+@dataclass
+class _Trace:
+    """What a run records, step by step (see :class:`History`), filled in by a loop."""
+
+    params: np.ndarray | None
+    loss: np.ndarray
+    lrs: np.ndarray
+    grad_norm: np.ndarray
+    seen: np.ndarray
+    clock: np.ndarray
+    full_steps: list[int]
+    full_values: list[float]
+
+
 def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
         batch_size: int | None = None, momentum: float = 0.0, dampening: float = 0.0,
         nesterov: bool = False, weight_decay: float = 0.0, sampling: str = "shuffle",
@@ -235,57 +281,32 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
                 "optimizer must be a function params -> an optimizer with a step(grads) "
                 f"method and an lr attribute; it returned {type(opt).__name__}")
 
-    params = np.empty((total + 1, d)) if record_params else None
-    loss = np.empty(total)
-    lrs = np.empty(total)
-    grad_norm = np.empty(total)
-    seen = np.zeros(total + 1, dtype=np.int64)
-    clock = np.zeros(total + 1)
-    full_steps, full_values = [0], []
+    trace = _Trace(params=np.empty((total + 1, d)) if record_params else None,
+                   loss=np.empty(total), lrs=np.empty(total), grad_norm=np.empty(total),
+                   seen=np.zeros(total + 1, dtype=np.int64), clock=np.zeros(total + 1),
+                   full_steps=[0], full_values=[])
+    fast = optimizer is None and _is_least_squares(problem)
 
     with np.errstate(all="ignore"):
         loss0 = problem.loss(w)
         if not math.isfinite(loss0):
             raise ValueError(f"w0 must be a point where the loss is finite; the loss at w0 is "
                              f"{loss0}: start closer to the minimum")
-        full_values.append(loss0)
+        trace.full_values.append(loss0)
         limit = divergence_factor * max(abs(loss0), 1.0)
-        if params is not None:
-            params[0] = w
-        diverged_at = None
-        k = 0
-        elapsed = 0.0
-        while k < total:
-            idx, X_rows, y_rows = (None, None, None) if batches is None else next(batches)
-            lr_k = schedule(k)
-            opt.lr = lr_k
-            start = time.perf_counter()
-            loss_k, g = step_loss_grad(w, idx, X_rows, y_rows)
-            g2 = float(g @ g)
-            if math.isfinite(g2):  # an inf or NaN gradient is divergence, not a step
-                opt.step([g])
-            else:
-                w[...] = np.nan
-            elapsed += time.perf_counter() - start
-            loss[k], lrs[k] = loss_k, lr_k
-            grad_norm[k] = math.sqrt(g2)
-            used = 0 if n is None else (n if idx is None else len(idx))
-            seen[k + 1] = seen[k] + used
-            clock[k + 1] = elapsed
-            if params is not None:
-                params[k + 1] = w
-            k += 1
-            # w @ w is inf or NaN exactly when some weight is (or the weights explode)
-            blown = not (math.isfinite(loss_k) and math.isfinite(float(w @ w)))
-            if not blown and (k % full_loss_every == 0 or k == total):
-                full = problem.loss(w)
-                full_steps.append(k)
-                full_values.append(full)
-                blown = not np.isfinite(full) or abs(full) > limit
-            if blown:
-                diverged_at = k
-                break
+        if trace.params is not None:
+            trace.params[0] = w
+        if fast:
+            k, diverged_at = _least_squares_loop(
+                problem, w, opt, _rate_function(schedule), trace, total=total,
+                batch_size=batch_size_used, sampling=sampling, rng=rng,
+                full_loss_every=full_loss_every, limit=limit)
+        else:
+            k, diverged_at = _general_loop(
+                problem, w, opt, _rate_function(schedule), batches, step_loss_grad, trace,
+                total=total, full_loss_every=full_loss_every, limit=limit)
 
+    params = trace.params
     finite_rows = np.all(np.isfinite(params[: k + 1]), axis=1) if params is not None else None
     if params is not None:
         final = params[: k + 1][finite_rows][-1].copy()
@@ -293,8 +314,171 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
         final = w.copy() if np.all(np.isfinite(w)) else np.full(d, np.nan)
     return History(
         params=None if params is None else params[: k + 1],
-        loss=loss[:k], full_loss=np.array(full_values, dtype=float),
-        full_loss_steps=np.array(full_steps), lr=lrs[:k], grad_norm=grad_norm[:k],
-        samples_seen=seen[: k + 1], time=clock[: k + 1], diverged=diverged_at is not None,
+        loss=trace.loss[:k], full_loss=np.array(trace.full_values, dtype=float),
+        full_loss_steps=np.array(trace.full_steps), lr=trace.lrs[:k],
+        grad_norm=trace.grad_norm[:k], samples_seen=trace.seen[: k + 1],
+        time=trace.clock[: k + 1], diverged=diverged_at is not None,
         diverged_at=diverged_at, n_samples=n, batch_size=batch_size_used, final=final,
     )
+
+
+def _general_loop(problem, w: np.ndarray, opt, rate: Callable[[int], float], batches,
+                  step_loss_grad: Callable, trace: _Trace, *, total: int,
+                  full_loss_every: int, limit: float) -> tuple[int, int | None]:
+    """Take up to ``total`` steps, updating ``w`` (shape (d,)) in place and filling
+    ``trace``; return the number of steps taken and the step of divergence (or None)."""
+    n = problem.n_samples
+    params, loss, lrs, grad_norm = trace.params, trace.loss, trace.lrs, trace.grad_norm
+    seen, clock = trace.seen, trace.clock
+    # sgdlab's own optimizers skip re-checking a gradient already known to be finite
+    trusted = isinstance(opt, Optimizer) and type(opt).step is Optimizer.step
+    # full-batch steps on sgdlab's 2-D functions: the loss before a step is the full loss
+    # the previous step ended with, the same call at the same weights
+    reuse = batches is None and not _has_rows_fast_path(problem) and _sgdlab_loss(problem)
+    k = 0
+    elapsed = 0.0
+    while k < total:
+        idx, X_rows, y_rows = (None, None, None) if batches is None else next(batches)
+        lr_k = rate(k)
+        opt.lr = lr_k
+        start = time.perf_counter()
+        if reuse and trace.full_steps[-1] == k:
+            g = problem.grad(w)
+            loss_k = trace.full_values[-1]
+        else:
+            loss_k, g = step_loss_grad(w, idx, X_rows, y_rows)
+        g2 = float(g @ g)
+        if math.isfinite(g2):  # an inf or NaN gradient is divergence, not a step
+            if (trusted and type(g) is np.ndarray and g.dtype == w.dtype
+                    and g.shape == w.shape):
+                opt._step_trusted([g])
+            else:
+                opt.step([g])
+        else:
+            w[...] = np.nan
+        elapsed += time.perf_counter() - start
+        loss[k], lrs[k] = loss_k, lr_k
+        grad_norm[k] = math.sqrt(g2)
+        used = 0 if n is None else (n if idx is None else len(idx))
+        seen[k + 1] = seen[k] + used
+        clock[k + 1] = elapsed
+        if params is not None:
+            params[k + 1] = w
+        k += 1
+        # w @ w is inf or NaN exactly when some weight is (or the weights explode)
+        blown = not (math.isfinite(loss_k) and math.isfinite(float(w @ w)))
+        if not blown and (k % full_loss_every == 0 or k == total):
+            full = problem.loss(w)
+            trace.full_steps.append(k)
+            trace.full_values.append(full)
+            blown = not np.isfinite(full) or abs(full) > limit
+        if blown:
+            return k, k
+    return k, None
+
+
+def _least_squares_loop(problem: LeastSquares, w: np.ndarray, opt: SGD,
+                        rate: Callable[[int], float], trace: _Trace, *, total: int,
+                        batch_size: int, sampling: str, rng: np.random.Generator | None,
+                        full_loss_every: int, limit: float) -> tuple[int, int | None]:
+    """:func:`_general_loop` for SGD on least squares, without its per-step overhead.
+
+    The same minibatches (one permutation per epoch, or the same draws with
+    replacement), the same arithmetic as ``LeastSquares.rows_loss_and_grad`` and
+    ``SGD.step``, the same records. The rows of a stretch of steps (an epoch) are
+    gathered in one copy and the records of a stretch are written in one go. With one
+    row per step the loss and the gradient's norm come from the scalar residual
+    ``e = x . w - y``: ``g = e x`` and ``|g| = |e| |x|``, with ``|x|`` computed for all
+    rows of the stretch at once. The clock counts the whole step, bookkeeping included
+    (full losses excluded).
+    """
+    X_all, y_all = problem.X, problem.y
+    n = problem.n_samples
+    B = batch_size
+    per_epoch = math.ceil(n / B)
+    params = trace.params
+    plain = opt.momentum == 0 and opt.weight_decay == 0
+    weight_decay = opt.weight_decay
+    every_row = B == n and sampling == "shuffle"  # full-batch GD: no rows drawn
+    single = B == 1 and not every_row
+    perf = time.perf_counter
+    isfinite = math.isfinite
+    nan = math.nan
+    k = 0
+    diverged_at = None
+    skip = perf()  # the clock's zero, moved on by the time spent in full losses
+    while k < total and diverged_at is None:
+        # the rows of the next stretch of steps, in the order they will be used
+        if every_row:
+            stretch, X, y = total - k, X_all, y_all
+        elif sampling == "shuffle":
+            stretch = min(per_epoch, total - k)
+            order = rng.permutation(n)
+            X, y = X_all[order], y_all[order]
+        else:
+            stretch = min(per_epoch, total - k)
+            idx = rng.integers(0, n, size=(stretch, B)).ravel()
+            X, y = X_all[idx], y_all[idx]
+        rates = [rate(t) for t in range(k, k + stretch)]
+        if single:
+            targets = y[:stretch].tolist()
+            row_norms = np.sqrt(np.einsum("ij,ij->i", X[:stretch], X[:stretch])).tolist()
+        losses, norms2, clock = [], [], []
+        first = k
+        for j in range(stretch):
+            lr_k = rates[j]
+            if single:
+                x = X[j]
+                e = float(x.dot(w)) - targets[j]
+                loss_k = 0.5 * (e * e)
+                g2 = abs(e) * row_norms[j]
+                g2 *= g2
+                g = x * e
+            else:
+                if every_row:
+                    rows, rows_y = X, y
+                else:
+                    rows, rows_y = X[j * B:(j + 1) * B], y[j * B:(j + 1) * B]
+                m = len(rows_y)
+                r = rows @ w - rows_y
+                loss_k = 0.5 * float(r @ r) / m
+                g = rows.T @ r / m
+                g2 = float(g.dot(g))
+            if not isfinite(g2):  # an inf or NaN gradient is divergence, not a step
+                w[...] = nan
+            elif plain:
+                g *= lr_k
+                w -= g
+            else:  # as SGD.step, without re-checking the gradient
+                if weight_decay != 0:
+                    g = g + weight_decay * w
+                opt.lr = lr_k
+                opt._update(0, w, g)
+            clock.append(perf() - skip)
+            losses.append(loss_k)
+            norms2.append(g2)
+            if params is not None:
+                params[k + 1] = w
+            k += 1
+            # w . w is inf or NaN exactly when some weight is (or the weights explode)
+            blown = not (isfinite(loss_k) and isfinite(float(w.dot(w))))
+            if not blown and (k % full_loss_every == 0 or k == total):
+                started = perf()
+                r = X_all @ w - y_all  # as LeastSquares.loss(w), without its checks
+                full = 0.5 * float(r @ r) / n
+                trace.full_steps.append(k)
+                trace.full_values.append(full)
+                blown = not isfinite(full) or abs(full) > limit
+                skip += perf() - started
+            if blown:
+                diverged_at = k
+                break
+        trace.loss[first:k] = losses
+        trace.lrs[first:k] = rates[:k - first]
+        trace.grad_norm[first:k] = np.sqrt(norms2)
+        sizes = np.full(k - first, B, dtype=np.int64)
+        if sampling == "shuffle" and k - first == per_epoch:
+            sizes[-1] = n - B * (per_epoch - 1)  # the epoch's last batch: what is left
+        trace.seen[first + 1:k + 1] = trace.seen[first] + np.cumsum(sizes)
+        trace.clock[first + 1:k + 1] = clock
+    return k, diverged_at

@@ -184,3 +184,55 @@ def test_fast_row_path_matches_the_plain_loss_and_grad_calls(regression, samplin
     np.testing.assert_allclose(fast.params, plain.params, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(fast.loss, plain.loss, rtol=1e-12)
     np.testing.assert_array_equal(fast.samples_seen, plain.samples_seen)
+
+
+class _PlainCalls(LeastSquares):
+    """LeastSquares whose gradient goes through grad(w, idx): run() takes its general loop."""
+
+    def grad(self, w, idx=None):
+        return super().grad(w, idx)
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"momentum": 0.9, "nesterov": True},
+    {"momentum": 0.5, "dampening": 0.3, "weight_decay": 0.01},
+    {"lr": inverse_time(0.05, decay=0.01)},
+], ids=["plain", "nesterov", "damped-decay", "schedule"])
+@pytest.mark.parametrize("sampling", ["shuffle", "replacement"])
+@pytest.mark.parametrize("batch_size", [1, 7, 120])
+def test_least_squares_fast_loop_takes_the_same_steps_as_the_general_loop(
+        regression, options, sampling, batch_size):
+    """run() trains plain LeastSquares with SGD in a loop of its own; every record must
+    be the one the general loop (loss and grad calls, SGD.step) makes, and the random
+    generator must be left where the general loop leaves it (the same draws)."""
+    kw = {"lr": 0.05, "epochs": 3, "batch_size": batch_size, "sampling": sampling,
+          "full_loss_every": 2, **options}
+    rngs = np.random.default_rng(11), np.random.default_rng(11)
+    fast = run(regression, np.ones(3), rng=rngs[0], **kw)
+    general = run(_PlainCalls(regression.X, regression.y), np.ones(3), rng=rngs[1], **kw)
+    for field in ("params", "loss", "full_loss", "grad_norm", "final"):
+        np.testing.assert_allclose(getattr(fast, field), getattr(general, field),
+                                   rtol=1e-12, atol=1e-14, err_msg=field)
+    for field in ("lr", "samples_seen", "full_loss_steps"):
+        np.testing.assert_array_equal(getattr(fast, field), getattr(general, field), field)
+    assert fast.diverged is general.diverged is False
+    assert np.all(np.diff(fast.time) >= 0) and fast.time.shape == general.time.shape
+    assert rngs[0].integers(10**9) == rngs[1].integers(10**9)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 120])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_least_squares_fast_loop_stops_at_the_same_step_when_it_diverges(
+        regression, batch_size, momentum):
+    kw = {"lr": 8.0, "steps": 200, "batch_size": batch_size, "rng": 5, "momentum": momentum,
+          "full_loss_every": 10}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast = run(regression, np.ones(3), **kw)
+        general = run(_PlainCalls(regression.X, regression.y), np.ones(3), **kw)
+    assert fast.diverged and general.diverged
+    assert fast.diverged_at == general.diverged_at < 200
+    np.testing.assert_allclose(fast.final, general.final, rtol=1e-12)
+    np.testing.assert_allclose(fast.loss, general.loss, rtol=1e-12)
+    np.testing.assert_array_equal(fast.samples_seen, general.samples_seen)

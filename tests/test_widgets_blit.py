@@ -70,3 +70,31 @@ def test_each_redraw_looks_like_the_figure_drawn_from_scratch(cls):
         assert off < 1e-3, (f"{cls.__name__} after moving {name}: {off:.2%} of the pixels "
                             "differ from a full redraw; is a changing artist missing from "
                             "animate()?")
+
+
+def test_a_setting_seen_before_comes_back_without_a_new_run():
+    """Moving a slider back to a recent position shows that position's image and result
+    again without running or rendering anew; the figure's artists follow, so a later
+    redraw starts from what is shown. Only the most recent settings are kept."""
+    from sgdlab.widgets.intro import ParabolaExplorer
+
+    explorer = ParabolaExplorer()
+    first, first_png, first_result = explorer.values["lr"], explorer.image.value, \
+        explorer.result
+    calls = []
+    compute = explorer.compute
+    explorer.compute = lambda **values: calls.append(values) or compute(**values)
+    explorer.set(lr=2.5)
+    explorer.set(lr=first)
+    assert len(calls) == 1 and explorer.error is None
+    assert explorer.image.value == first_png and explorer.result is first_result
+    off = np.mean(np.abs(pixels(explorer.image.value) - from_scratch(explorer)).max(axis=-1)
+                  > 48)
+    assert off < 1e-3
+
+    explorer.CACHED_SETTINGS = 2
+    for lr in (0.5, 0.7, 0.9):
+        explorer.set(lr=lr)
+    explorer.set(lr=first)  # pushed out by the three newer settings: run again
+    assert len(calls) == 5
+    np.testing.assert_array_equal(explorer.result, first_result)

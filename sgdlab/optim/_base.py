@@ -125,4 +125,26 @@ class Optimizer:
     def step(self, grads) -> None:
         """Update every parameter in place; ``grads`` holds one array per parameter,
         each of the parameter's shape."""
+        self._check_options()
+        for i, p, g in self._pairs(grads):
+            self._update(i, p, g)
+
+    def _step_trusted(self, grads: list[np.ndarray]) -> None:
+        """:meth:`step` without checking ``grads``, for the training loop, which hands
+        over finite float64 arrays of the parameters' shapes: the same arithmetic."""
+        self._check_options()
+        self.steps_taken += 1
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+            if self.maximize:
+                g = -g
+            if self.weight_decay != 0:
+                g = g + self.weight_decay * p
+            self._update(i, p, g)
+
+    def _check_options(self) -> None:
+        """Check, before every step, options that only make sense together."""
+
+    def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:
+        """Update parameter ``i``, the array ``p``, in place from its effective gradient
+        ``g`` (sign and weight decay already applied)."""
         raise NotImplementedError

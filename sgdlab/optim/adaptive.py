@@ -39,12 +39,10 @@ class Adagrad(Optimizer):
         self.eps = hyper("eps", eps, label="epsilon value", positive=True)
         self.sums = [np.full_like(p, start) for p in self.params]
 
-    def step(self, grads) -> None:
-        """Update every parameter in place; ``grads`` matches ``params`` in length and shapes."""
-        for i, p, g in self._pairs(grads):
-            clr = self.lr / (1 + (self.steps_taken - 1) * self.lr_decay)
-            self.sums[i] += g * g
-            p -= clr * (g / (np.sqrt(self.sums[i]) + self.eps))
+    def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:
+        clr = self.lr / (1 + (self.steps_taken - 1) * self.lr_decay)
+        self.sums[i] += g * g
+        p -= clr * (g / (np.sqrt(self.sums[i]) + self.eps))
 
 
 class RMSprop(Optimizer):
@@ -75,25 +73,23 @@ class RMSprop(Optimizer):
         self.grad_avgs = [np.zeros_like(p) for p in self.params]
         self.momentum_buffers = [np.zeros_like(p) for p in self.params]
 
-    def step(self, grads) -> None:
-        """Update every parameter in place; ``grads`` matches ``params`` in length and shapes."""
-        for i, p, g in self._pairs(grads):
-            sq = self.square_avgs[i]
-            sq *= self.alpha
-            sq += (1 - self.alpha) * g * g
-            if self.centered:
-                ga = self.grad_avgs[i]
-                ga += (1 - self.alpha) * (g - ga)
-                avg = np.sqrt(sq - ga * ga) + self.eps
-            else:
-                avg = np.sqrt(sq) + self.eps
-            if self.momentum > 0:
-                buf = self.momentum_buffers[i]
-                buf *= self.momentum
-                buf += g / avg
-                p -= self.lr * buf
-            else:
-                p -= self.lr * (g / avg)
+    def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:
+        sq = self.square_avgs[i]
+        sq *= self.alpha
+        sq += (1 - self.alpha) * g * g
+        if self.centered:
+            ga = self.grad_avgs[i]
+            ga += (1 - self.alpha) * (g - ga)
+            avg = np.sqrt(sq - ga * ga) + self.eps
+        else:
+            avg = np.sqrt(sq) + self.eps
+        if self.momentum > 0:
+            buf = self.momentum_buffers[i]
+            buf *= self.momentum
+            buf += g / avg
+            p -= self.lr * buf
+        else:
+            p -= self.lr * (g / avg)
 
 
 class Adam(Optimizer):
@@ -123,21 +119,19 @@ class Adam(Optimizer):
         self.exp_avg_sqs = [np.zeros_like(p) for p in self.params]
         self.max_exp_avg_sqs = [np.zeros_like(p) for p in self.params]
 
-    def step(self, grads) -> None:
-        """Update every parameter in place; ``grads`` matches ``params`` in length and shapes."""
+    def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:
         b1, b2 = self.betas
-        for i, p, g in self._pairs(grads):
-            t = self.steps_taken
-            m, v = self.exp_avgs[i], self.exp_avg_sqs[i]
-            m += (1 - b1) * (g - m)
-            v *= b2
-            v += (1 - b2) * g * g
-            if self.amsgrad:
-                np.maximum(self.max_exp_avg_sqs[i], v, out=self.max_exp_avg_sqs[i])
-                v = self.max_exp_avg_sqs[i]
-            step_size = self.lr / (1 - b1**t)
-            denom = np.sqrt(v) / math.sqrt(1 - b2**t) + self.eps
-            p -= step_size * (m / denom)
+        t = self.steps_taken
+        m, v = self.exp_avgs[i], self.exp_avg_sqs[i]
+        m += (1 - b1) * (g - m)
+        v *= b2
+        v += (1 - b2) * g * g
+        if self.amsgrad:
+            np.maximum(self.max_exp_avg_sqs[i], v, out=self.max_exp_avg_sqs[i])
+            v = self.max_exp_avg_sqs[i]
+        step_size = self.lr / (1 - b1**t)
+        denom = np.sqrt(v) / math.sqrt(1 - b2**t) + self.eps
+        p -= step_size * (m / denom)
 
 
 def betas_pair(betas) -> tuple[float, float]:

@@ -61,23 +61,19 @@ class SGD(Optimizer):
                              f"(got nesterov=True, momentum={self.momentum}, "
                              f"dampening={self.dampening})")
 
-    def step(self, grads) -> None:
-        """Update every parameter in place from its gradient.
-
-        Args:
-            grads: list of arrays, one per parameter, each of the parameter's shape.
-        """
+    def _check_options(self) -> None:
         self._check_nesterov()
-        for i, p, g in self._pairs(grads):
-            if self.momentum != 0:
-                buf = self.momentum_buffers[i]
-                if buf is None:
-                    buf = self.momentum_buffers[i] = np.array(g, copy=True)
-                else:
-                    buf *= self.momentum
-                    buf += (1 - self.dampening) * g
-                g = g + self.momentum * buf if self.nesterov else buf
-            p -= self.lr * g
+
+    def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:
+        if self.momentum != 0:
+            buf = self.momentum_buffers[i]
+            if buf is None:
+                buf = self.momentum_buffers[i] = np.array(g, copy=True)
+            else:
+                buf *= self.momentum
+                buf += (1 - self.dampening) * g
+            g = g + self.momentum * buf if self.nesterov else buf
+        p -= self.lr * g
 
     def reset(self) -> None:
         """Forget the momentum buffers, as a freshly built optimizer."""

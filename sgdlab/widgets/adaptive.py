@@ -120,6 +120,12 @@ class AdaptiveExplorer(Explorer):
                                         layout=layout),
         }
         super().__init__(controls, figsize=figsize, dpi=dpi)
+        # each problem has its own fixed panel: draw all three backgrounds now, so that
+        # the problem menu costs a redraw like any other control
+        for name in PROBLEMS:
+            self._show(name)
+            self._background()
+        self._show(self.values["problem"])
 
     # --- the three Explorer hooks ---------------------------------------------------
     def setup(self, fig: Figure) -> None:
@@ -168,6 +174,23 @@ class AdaptiveExplorer(Explorer):
         ax.set_ylabel("loss - minimum")
         ax.legend(loc="lower left", fontsize="small", ncol=2)
         ax.set_title("lr", fontsize=10)  # stand-in title of the real height
+        # what a redraw paints over the kept background (the legend stays on top)
+        self.animate(*(a for lines in (self.path_lines, self.end_markers)
+                       for per_opt in lines.values() for a in per_opt.values()),
+                     *self.loss_lines.values(), *self.blowup_markers.values(),
+                     ax.title, ax.get_legend())
+
+    def _show(self, problem: str) -> None:
+        """Show ``problem``'s contour panel and paths only, and its step range."""
+        for name, ax in self.path_axes.items():
+            ax.set_visible(name == problem)
+            for artist in (*self.path_lines[name].values(), *self.end_markers[name].values()):
+                artist.set_visible(name == problem)
+        self.ax_loss.set_xlim(0, self.steps[problem])
+
+    def background_key(self) -> str | None:
+        """The problem whose panel is shown: each has its own background."""
+        return next((name for name, ax in self.path_axes.items() if ax.get_visible()), None)
 
     def compute(self, optimizer: str, problem: str, lr: float, beta: float) -> AdaptiveRun:
         """Run the chosen optimizer(s) on the chosen problem."""
@@ -184,8 +207,7 @@ class AdaptiveExplorer(Explorer):
 
     def draw(self, result: AdaptiveRun) -> str:
         """Show the problem's panel, move the lines; return the status line."""
-        for name, ax in self.path_axes.items():
-            ax.set_visible(name == result.problem)
+        self._show(result.problem)
         lines = self.path_lines[result.problem]
         ends = self.end_markers[result.problem]
         parts = []
@@ -211,7 +233,6 @@ class AdaptiveExplorer(Explorer):
                 parts.append(flag(_("{name}: loss - min {gap}, {reason}").format(
                     name=opt, gap=f"{gap[-1]:.1e}", reason=adaptive_reason(h, opt)),
                     gap[-1] <= 1e-8 * gap[0]))
-        self.ax_loss.set_xlim(0, self.steps[result.problem])
         self.ax_loss.set_title(f"lr = {result.lr:.3g}, β = β₁ = {result.beta:.2f}, "
                                f"{self.steps[result.problem]} steps", fontsize=10)
         return " &nbsp;|&nbsp; ".join(parts)

@@ -6,8 +6,10 @@ artists in place and shows the figure as a fresh PNG. The figure is never handed
 pyplot, so figures do not pile up below the cell, and replacing the image's bytes
 does not flicker. An explorer that declares what changes (:meth:`Explorer.animate`)
 is blitted: everything else is drawn once, and a redraw paints only the declared
-artists over that saved background. A callback that fails shows a short message in the widget and is
-kept in ``explorer.error`` (tests assert it stays None): nothing is swallowed.
+artists over that saved background (one background per :meth:`Explorer.background_key`,
+for explorers whose fixed parts change with a menu). A callback that fails shows a short
+message in the widget and is kept in ``explorer.error`` (tests assert it stays None):
+nothing is swallowed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import io
 import time
 import traceback
+from collections.abc import Hashable
 from typing import Any
 
 import ipywidgets as widgets
@@ -46,13 +49,15 @@ class Explorer:
         self.dpi = dpi
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         self._animated: list = []
-        self._background = None
+        self._backgrounds: dict[Hashable, Any] = {}
         self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
         self.result: Any = None
         self.error: BaseException | None = None
         self.last_update_seconds = 0.0
         self.updates = 0
+        # the last settings drawn: (result, PNG bytes) by control values, oldest first
+        self._drawn: dict[tuple, tuple[Any, bytes]] = {}
         self.setup(self.fig)
         if self.fig.get_layout_engine() is not None:
             # Lay the figure out once and freeze it: the constrained layout would cost
@@ -62,7 +67,7 @@ class Explorer:
             self.fig.draw_without_rendering()
             self.fig.set_layout_engine(None)
         if self._animated:
-            self._draw_background()
+            self._animated.sort(key=lambda a: a.get_zorder())
         self.refresh()
 
     # --- what a subclass provides -------------------------------------------------
@@ -90,23 +95,34 @@ class Explorer:
             self._animated.append(artist)
 
     # --- the machinery ------------------------------------------------------------
-    def _draw_background(self) -> None:
-        """Draw everything not animated once, and keep the pixels."""
-        canvas = FigureCanvasAgg(self.fig)
-        canvas.draw()
-        self._background = canvas.copy_from_bbox(self.fig.bbox)
-        self._animated.sort(key=lambda a: a.get_zorder())
+    def background_key(self) -> Hashable:
+        """Which kept background fits the figure as :meth:`draw` left it. An explorer
+        whose fixed parts change with a control (a panel shown instead of another, an
+        axis range) returns one key per state and gets one background per key, drawn
+        the first time it is needed. Default: a single background."""
+        return None
+
+    def _background(self):
+        """The pixels of everything not animated, for the current background key:
+        drawn once per key, then kept."""
+        key = self.background_key()
+        if key not in self._backgrounds:
+            canvas = FigureCanvasAgg(self.fig)
+            canvas.draw()
+            self._backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
+        return self._backgrounds[key]
 
     def _png(self) -> bytes:
         """The figure as PNG bytes (light compression: several times faster to write, a
         little larger to send)."""
         buffer = io.BytesIO()
-        if self._background is None:
+        if not self._animated:
             self.fig.savefig(buffer, format="png", dpi=self.dpi,
                              pil_kwargs={"compress_level": 1})
             return buffer.getvalue()
+        background = self._background()
         canvas = self.fig.canvas
-        canvas.restore_region(self._background)
+        canvas.restore_region(background)
         for artist in self._animated:
             self.fig.draw_artist(artist)
         Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw",
@@ -129,13 +145,26 @@ class Explorer:
     def _on_change(self, change) -> None:
         self.refresh()
 
+    CACHED_SETTINGS = 32
+    """How many recent settings keep their result and image: moving a slider back to a
+    position seen before costs no run and no rendering."""
+
     def refresh(self) -> None:
         """Recompute and redraw for the controls' current values."""
         start = time.perf_counter()
         try:
-            self.result = self.compute(**self.values)
-            self.status.value = self.draw(self.result)
-            self.image.value = self._png()
+            key = tuple(self.values.items())
+            if key in self._drawn:
+                self.result, png = self._drawn.pop(key)
+                self.status.value = self.draw(self.result)  # the artists follow the image
+            else:
+                self.result = self.compute(**self.values)
+                self.status.value = self.draw(self.result)
+                png = self._png()
+            self._drawn[key] = (self.result, png)  # the most recent last
+            while len(self._drawn) > self.CACHED_SETTINGS:
+                del self._drawn[next(iter(self._drawn))]
+            self.image.value = png
             self.error = None
         except Exception as exc:  # shown to the learner, kept for the tests
             self.error = exc

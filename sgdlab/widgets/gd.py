@@ -178,6 +178,9 @@ class LearningRateExplorer(Explorer):
         self.ax_loss.set_title(f"2/L = {self.threshold:.3g},  best 2/(L+μ) = "
                                f"{self.best_lr:.3g},  κ = L/μ = {self.L / self.mu:.3g}",
                                fontsize=10)
+        # what a redraw paints over the kept background (the legend stays on top)
+        self.animate(self.path_line, self.end_marker, self.loss_line, self.blowup_marker,
+                     self.lr_marker, self.ax_path.title, self.ax_loss.get_legend())
 
     def compute(self, lr: float) -> History:
         """Run full-batch GD for ``steps`` steps at this learning rate."""

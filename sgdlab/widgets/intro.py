@@ -51,6 +51,8 @@ class ParabolaExplorer(Explorer):
         self.ax.set_ylim(-0.3, 5.2)
         self.ax.set_xlabel("$w$")
         self.ax.set_ylabel("$f(w) = w^2/2$")
+        self.ax.set_title("lr")  # a stand-in, so that the frozen layout leaves room for it
+        self.animate(self.steps_line, self.ax.title)  # all a redraw paints
 
     def compute(self, lr: float) -> np.ndarray:
         return parabola_steps(lr, steps=self.steps)

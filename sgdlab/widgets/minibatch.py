@@ -159,6 +159,10 @@ class MinibatchExplorer(Explorer):
         ax.set_ylabel("loss - minimum")
         self.banner = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
                               va="center", color="#b00020", fontsize=14, fontweight="bold")
+        for key, label in (("gd", "GD"), ("sgd", "SGD (B = 1)"), ("run", "B")):
+            self.lines[key][0].set_label(label)  # the real labels come with each run
+        ax.legend(fontsize="small", loc="lower left")
+        ax.set_title("lr")  # a stand-in: animated texts are left out of the background
 
         ax = self.ax_noise
         sizes = np.arange(1, n)
@@ -175,7 +179,12 @@ class MinibatchExplorer(Explorer):
         ax.legend(fontsize="small", loc="lower left")
         self.noise_note = ax.text(0.97, 0.95, "", transform=ax.transAxes, ha="right",
                                   va="top", fontsize=9)
-        self.animate(self.ax_loss, self.noise_point, self.noise_note)
+        # the loss panel's y range, title, curves, legend labels and banner change with
+        # the run; its x axis, frame and labels stay in the kept background
+        self.animate(self.ax_loss.yaxis,
+                     *(a for pair in self.lines.values() for a in pair), self.banner,
+                     self.ax_loss.title, self.ax_loss.get_legend(), self.noise_point,
+                     self.noise_note, *self.ax_loss.spines.values())
 
     def verdict(self, h: History, gd: History, lr: float, noise: float) -> str:
         """Why a run (not diverged) ends where it does, against GD at the same lr.
@@ -240,7 +249,9 @@ class MinibatchExplorer(Explorer):
         gaps = gaps[np.isfinite(gaps)]
         self.ax_loss.set_ylim(gaps.min() / 3, gaps.max() * 3)
         self.ax_loss.set_title(f"learning rate {lr:.3g}, {self.epochs} epochs each")
-        self.ax_loss.legend(fontsize="small", loc="lower left")
+        legend = self.ax_loss.get_legend()
+        for text, key in zip(legend.get_texts(), ("gd", "sgd", "run"), strict=True):
+            text.set_text(self.lines[key][0].get_label())
 
         measured, se, theory = result["noise"], result["noise_se"], result["noise_theory"]
         if B < n:

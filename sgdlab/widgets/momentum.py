@@ -162,6 +162,10 @@ class MomentumExplorer(Explorer):
         # stand-in titles of the real height, for the layout the base class freezes
         self.ax_path.set_title("lr")
         self.ax_loss.set_title("lr")
+        # what a redraw paints over the kept background (the legend stays on top)
+        self.animate(self.gd_line, self.path_line, self.end_marker, self.gd_loss_line,
+                     self.loss_line, self.blowup_marker, self.current_marker,
+                     self.ax_path.title, self.ax_loss.title, self.ax_loss.get_legend())
 
     def _draw_map(self, fig: Figure) -> None:
         """The (lr, momentum) plane: theory's rate, the stability boundary, the best pair."""
@@ -237,8 +241,12 @@ class MomentumExplorer(Explorer):
         with speaking("en"):  # the figure's title stays English (its font has no Chinese)
             english = self.verdict(h, result.lr, result.momentum, result.threshold)
         verdict = self.verdict(h, result.lr, result.momentum, result.threshold)
-        self.ax_path.set_title(f"{setting}: {english.split(':')[0]}", fontsize=10,
-                               color=color)
+        # a short headline from the English verdict (the figure's font has no Chinese);
+        # a longer title would run over the next panel
+        headline = ("diverged" if h.diverged else
+                    "converged" if english.startswith("converged") else "not there yet")
+        self.ax_path.set_title(f"lr {result.lr:.3g}, momentum {result.momentum:.2f}: "
+                               f"{headline}", fontsize=9, color=color)
         gd_text = (f"diverged at step {gd.diverged_at}" if gd.diverged
                    else f"loss - min = {gd.full_loss[-1] - self._f_star:.2e}")
         self.ax_loss.set_title(f"plain GD at this lr: {gd_text}", fontsize=10)

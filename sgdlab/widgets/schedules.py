@@ -170,6 +170,10 @@ class ScheduleExplorer(Explorer):
         # stand-in titles of the real height, for the layout the base class freezes
         self.ax_lr.set_title("lr")
         self.ax_loss.set_title("lr")
+        # what a redraw paints over the kept background (the legend stays on top)
+        self.animate(self.lr_line, self.loss_line, self.avg_line, self.floor_line,
+                     self.blowup_marker, self.ax_lr.title, self.ax_loss.title,
+                     self.ax_loss.get_legend())
 
     def verdict(self, result: ScheduleRun) -> tuple[str, bool]:
         """The reason a run ends where it does, and whether that is good.

@@ -100,7 +100,7 @@ class SGDExplorer(Explorer):
             self.path_ends.append(end)
             (star,) = ax.plot(cx, cy, "*", color="gold", markersize=14,
                               markeredgecolor="black", zorder=5)  # on top of the path
-            self.animate(line, end, star)
+            self.animate(line, end, star, *ax.spines.values())  # the frame over the path
             ax.set_xlabel("w₁")  # plain text: mathtext costs time on every redraw
             ax.set_ylabel("w₂")
         total = self.epochs * self.problem.n_samples
@@ -121,7 +121,12 @@ class SGDExplorer(Explorer):
         self.banner = self.ax_loss.text(0.5, 0.5, "", transform=self.ax_loss.transAxes,
                                         ha="center", va="center", color="#b00020",
                                         fontsize=14, fontweight="bold")
-        self.animate(self.ax_loss)  # its limits and title change with the run
+        # the y range, title, curves and banner change with the run; the x axis, the
+        # frame and the labels stay in the kept background (the legend stays on top)
+        self.ax_loss.set_title("lr")  # a stand-in: animated texts are left out of it
+        self.animate(self.ax_loss.yaxis, self.loss_line, self.ball_line, self.blowup,
+                     self.banner, self.ax_loss.title, self.ax_loss.get_legend(),
+                     *self.ax_loss.spines.values())  # the frame over the curve's ends
 
     def compute(self, lr: float, decay: float, seed: int) -> History:
         return run(self.problem, self.w0, inverse_time(lr, decay=decay), epochs=self.epochs,

@@ -188,7 +188,14 @@ class TorchSGDExplorer(Explorer):
         ax.set_ylabel("|w_torch - w_sgdlab| / |w_sgdlab|")
         ax.set_title(f"weights, step by step (0 drawn at {_FLOOR:.0e})", fontsize="medium")
         ax.legend(fontsize="small", loc="upper right")
-        self.animate(self.ax_loss, self.line_diff)  # the loss axes rescale with every run
+        # the loss panel rescales, and its title and x label name the run: its axes, texts
+        # and curves are redrawn, its frame stays in the kept background
+        self.ax_loss.set_title("lr", fontsize="medium")  # a stand-in, left out of it
+        self.animate(self.ax_loss.xaxis, self.ax_loss.yaxis, self.line_batch, self.line_numpy,
+                     self.line_torch, self.line_min, self.text_min, self.mark_div,
+                     self.text_div, self.ax_loss.title, self.ax_loss.get_legend(),
+                     self.line_diff, *self.ax_loss.spines.values(),
+                     *self.ax_diff.spines.values())  # frames over the curves' ends
 
     def compute(self, task, lr, batch_size, momentum, nesterov) -> TorchSGDResult:
         t = self.tasks[task]
