@@ -3,6 +3,7 @@
     python3 course.py lab [JUPYTERLAB ARGS]   # set up, sync your workspace, open JupyterLab
     python3 course.py test [PYTEST ARGS]      # set up (with the test tools), run the suite
     python3 course.py fresh PATH              # a clean copy of one notebook; yours is kept
+    python3 course.py site [--out DIR]        # set up (with the site tools), build _site/
     python3 course.py help
 
 On Windows, write ``py`` for ``python3``.
@@ -355,7 +356,7 @@ def sync_workspace(python: Path, workspace: Path) -> None:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     rest = argv[1:]
-    if command not in {"lab", "test", "fresh"}:
+    if command not in {"lab", "test", "fresh", "site"}:
         print(__doc__)
         return 0 if command in {"help", "-h", "--help"} else 2
     try:
@@ -363,6 +364,11 @@ def main(argv: list[str]) -> int:
             python = ensure_environment("test")
             os.chdir(ROOT)
             return _replace_process([str(python), "-m", "pytest", *rest])
+        if command == "site":
+            python = ensure_environment("site")
+            os.chdir(ROOT)
+            return _replace_process([str(python), str(ROOT / "scripts" / "build_site.py"),
+                                     *rest])
         python = ensure_environment("")
         if command == "fresh":
             if len(rest) != 1:
