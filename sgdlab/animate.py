@@ -17,8 +17,8 @@ Example::
 from __future__ import annotations
 
 import re
-from html import escape
 from collections.abc import Mapping, Sequence
+from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np

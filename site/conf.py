@@ -37,7 +37,6 @@ include_patterns = ["README.md", "notebooks/*.ipynb", "exercises/README.md",
 exclude_patterns = [".*", "_site", "my-work", "node_modules", "artifacts", "build", "dist",
                     "exercises/solutions", "sgdlab", "tests", "scripts", "benchmarks",
                     "site", "**/.ipynb_checkpoints"]
-templates_path = [str(HERE / "_templates")]
 html_static_path = [str(HERE / "_static")]
 html_css_files = ["sgdlab.css"]
 

@@ -41,6 +41,14 @@ needs_chromium = pytest.mark.skipif(
     "was built, but its pages were not checked in a browser")
 
 
+def test_alt_text_metadata_is_in_the_notebooks():
+    """site/alt_text.py holds the alt text of every figure; the notebooks carry it."""
+    sys.path.insert(0, str(ROOT / "site"))
+    import alt_text
+
+    assert alt_text.apply(check=True) == []
+
+
 def html_name(path: str) -> str:
     return path.rsplit(".", 1)[0] + ".html"
 
@@ -125,6 +133,8 @@ def test_every_page_passes_in_a_browser(built, browser):
     try:
         pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html"))
         report = {page: ss.check_page(browser, server, page, axe) for page in pages}
+        full = html_name(NOTEBOOKS[0])  # one page scanned with its code listings too
+        report[f"{full} (code included)"] = ss.check_page(browser, server, full, axe, ())
     finally:
         server.stop()
     bad = {page: problems for page, problems in report.items() if problems}
