@@ -119,7 +119,9 @@ def test_sidebar_is_the_course_map_with_reading_times(built):
     minutes = "".join(first["source"]).split("Reading time: ", 1)[1].split(";")[0]
     minutes = minutes.split(".")[0].removeprefix("about ")
     assert f"03 · Minibatch SGD ({minutes})" in nav
-    order = [nav.find(html_name(p).split("/")[1]) for p in NOTEBOOKS]
+    landing = (built / "README.html").read_text(encoding="utf-8")
+    landing_nav = landing.split('class="bd-links', 1)[1].split("</nav>", 1)[0]
+    order = [landing_nav.find(f'href="{html_name(p)}"') for p in NOTEBOOKS + STUDENT]
     assert all(i >= 0 for i in order) and order == sorted(order), order
     assert "prev-next-area" in html and "04_momentum.html" in html.split("prev-next-area")[1]
     assert 'id="run-it"' in html and "mybinder.org/v2/gh/" in html
