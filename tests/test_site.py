@@ -148,9 +148,10 @@ def test_every_page_passes_in_a_browser(built, browser):
 def test_one_changed_page_runs_one_notebook_and_a_planted_page_fails_every_check(
         tmp_path, browser):
     src = tmp_path / "course"
+    src.mkdir()
     for name in ("README.md", "site"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, src / name)
-    (src / "notebooks").mkdir(parents=True)
+    (src / "notebooks").mkdir()
     (src / "exercises").mkdir()
     for path in NOTEBOOKS + STUDENT + ["exercises/README.md"]:
         shutil.copy2(ROOT / path, src / path)
