@@ -6,6 +6,7 @@
     python3 course.py fresh PATH              # a clean copy of one notebook; yours is kept
     python3 course.py classroom-link --hub URL --repo GITURL [--branch main]
                                               # the nbgitpuller link for a JupyterHub class
+    python3 course.py site [--out DIR]        # set up (with the site tools), build _site/
     python3 course.py help
 
 On Windows, write ``py`` for ``python3``.
@@ -511,6 +512,7 @@ def main(argv: list[str]) -> int:
     if command == "classroom-link":
         return classroom_link_main(rest)
     if command not in {"lab", "test", "fresh"}:
+    if command not in {"lab", "test", "fresh", "site"}:
         print(__doc__)
         return 0 if command in {"help", "-h", "--help"} else 2
     try:
@@ -521,6 +523,12 @@ def main(argv: list[str]) -> int:
             return _replace_process([str(python), "-m", "pytest", *rest])
         lang, rest = split_lang(rest) if command == "lab" else ("en", rest)
         python = ensure_environment(LANGUAGES[lang][2])
+        if command == "site":
+            python = ensure_environment("site")
+            os.chdir(ROOT)
+            return _replace_process([str(python), str(ROOT / "scripts" / "build_site.py"),
+                                     *rest])
+        python = ensure_environment("")
         if command == "fresh":
             if len(rest) != 1:
                 raise SetupError("Usage: course.py fresh notebooks/01_gradient_descent.ipynb")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -34,9 +35,15 @@ _ICONS = {"fa-minus": "\u2212", "fa-fast-backward": "\u23ee", "fa-step-backward"
           "fa-step-forward": "|\u25b6", "fa-fast-forward": "\u23ed", "fa-plus": "+"}
 
 
-def _offline(html: str) -> str:
-    """``html`` without the external stylesheet, its icons replaced by Unicode symbols."""
+def _offline(html: str, alt: str = "") -> str:
+    """``html`` without the external stylesheet, its icons replaced by Unicode symbols;
+    the frame image gets ``alt`` as its alt text and the frame slider a label, for
+    screen readers (and pages checked for accessibility)."""
     html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*">', "", html)
+    html = re.sub(r'<img id="(_anim_img\w*)"',
+                  lambda m: f'<img id="{m.group(1)}" alt="{escape(alt, quote=True)}"', html)
+    html = re.sub(r'<input id="(_anim_slider\w*)"',
+                  lambda m: f'<input id="{m.group(1)}" aria-label="animation frame"', html)
     return re.sub(r'<i class="fa ([^"]+)"></i>', lambda m: _ICONS.get(m.group(1), "?"), html)
 
 
@@ -167,7 +174,9 @@ def animate_paths(problem, paths, *, ax=None, max_frames: int = 30, interval: in
     anim = path_animation(problem, paths, ax=ax, max_frames=max_frames, interval=interval,
                           trail=trail, xlim=xlim, ylim=ylim, levels=levels, title=title)
     try:
-        return _offline(anim.to_jshtml(default_mode="once"))
+        alt = (f"Animation ({title}): " if title else "Animation: ") + (
+            "optimizer paths over the loss contours, " + ", ".join(map(str, paths)))
+        return _offline(anim.to_jshtml(default_mode="once"), alt)
     finally:
         if own_figure:
             plt.close(anim._fig)

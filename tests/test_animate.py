@@ -45,6 +45,10 @@ def test_html_is_offline_javascript_with_one_frame_per_capped_step():
     assert "http://" not in html and "https://" not in html  # nothing fetched
     assert 'class="fa' not in html and "\u25b6" in html  # play button without web fonts
     assert set(plt.get_fignums()) == figs_before  # its own figure is closed
+    # screen readers (and the website's accessibility check) get a description
+    assert re.search(r'<img id="_anim_img\w*" alt="Animation: optimizer paths over the '
+                     r'loss contours, long, short"', html)
+    assert re.search(r'<input id="_anim_slider\w*" aria-label="animation frame"', html)
 
 
 def test_last_frame_shows_every_path_at_its_end():

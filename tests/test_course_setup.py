@@ -348,3 +348,19 @@ def test_an_old_python_is_told_what_to_do(python, tmp_path):
     assert out.returncode == 1, out.stderr
     assert "SGD Lab needs Python 3.11 or newer" in out.stderr
     assert "Traceback" not in out.stderr and not (ROOT / "my-work-should-not-exist").exists()
+
+
+def test_site_command_sets_up_the_site_extra_then_builds(monkeypatch, tmp_path):
+    """`course.py site --out X` installs .[site] (not .[test]) and runs the site build with
+    the arguments after `site`."""
+    calls = []
+    fake = tmp_path / "python"
+    monkeypatch.setattr(course_setup, "ensure_environment",
+                        lambda extra="": calls.append(("env", extra)) or fake)
+    monkeypatch.setattr(course_setup, "_replace_process",
+                        lambda cmd: calls.append(("run", cmd)) or 0)
+    monkeypatch.chdir(tmp_path)
+    assert course_setup.main(["site", "--out", "x"]) == 0
+    assert calls == [("env", "site"),
+                     ("run", [str(fake), str(ROOT / "scripts" / "build_site.py"), "--out",
+                              "x"])]

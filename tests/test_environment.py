@@ -196,3 +196,15 @@ def test_readme_example_runs_and_gets_close_to_the_optimum(capsys):
     history, problem = namespace["history"], namespace["problem"]
     assert not history.diverged
     assert history.full_loss[-1] < 1.05 * problem.loss(problem.solve())
+
+
+def test_the_test_extra_brings_the_site_tools():
+    """tests/test_site.py builds the website, and CI installs only .[test]."""
+    project = tomllib.loads(read("pyproject.toml"))["project"]
+    site = {Requirement(r).name.lower(): Requirement(r)
+            for r in project["optional-dependencies"]["site"]}
+    tests = test_extras()
+    for name, req in site.items():
+        assert name in tests, f"pyproject.toml: {name} is in the site extra, not in test"
+        assert tests[name].specifier == req.specifier, f"{name}: the two extras disagree"
+        assert req.specifier.contains(locked(name), prereleases=True)

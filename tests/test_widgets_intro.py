@@ -58,3 +58,18 @@ def test_verdict_reasons_match_the_iterates():
     assert "the steps are small" in explorer.status.value
     slider.value = slider.max
     assert "too large" in explorer.status.value
+
+
+def test_explorer_bundle_carries_the_default_figure_beside_the_widget_view():
+    """Renderers without a widget manager (the website, GitHub) show the PNG; it is the
+    figure of the setting shown when the explorer was displayed."""
+    import base64
+
+    explorer = ParabolaExplorer()
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG") and png == explorer.image.value
+    explorer.controls["lr"].value = explorer.controls["lr"].max
+    moved = base64.b64decode(explorer._repr_mimebundle_()["image/png"])
+    assert moved == explorer.image.value and moved != png

@@ -14,6 +14,7 @@ nothing is swallowed.
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 import traceback
@@ -183,8 +184,14 @@ class Explorer:
                              self.image])
 
     def _repr_mimebundle_(self, **kwargs):
-        """Jupyter shows an explorer as its widget."""
-        return self.widget._repr_mimebundle_(**kwargs)
+        """Jupyter shows an explorer as its widget. Beside the widget view the bundle
+        carries the figure of the current setting as a PNG, which whatever has no widget
+        manager shows instead: the course website, GitHub, nbviewer. JupyterLab prefers
+        the widget view, so a learner sees the live explorer."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if self.image.value:
+            bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        return bundle
 
 
 def plain_tick(value: float, _pos=None) -> str:

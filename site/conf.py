@@ -1,0 +1,90 @@
+"""Sphinx configuration of the course website (``python3 course.py site``).
+
+The sources are the course's own files, read in place: README.md (the landing page),
+notebooks/*.ipynb (executed through jupyter-cache), the exercises' student versions
+(shown as they are handed out, unexecuted) and exercises/README.md. Everything the site
+shows is served from the site itself: MathJax is vendored from the ``sphinx-mathjax-offline``
+wheel, the theme's fonts and icons come with its wheel, and widget views are replaced
+by the PNG that every explorer carries beside its widget (sgdlab.widgets.base).
+The course-specific parts (sidebar with reading times, the "run it" box, still images
+of the explorers) live in ``sgdlab_site.py`` beside this file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from sgdlab_site import BINDER_BASE, REPOSITORY  # noqa: E402
+
+project = "SGD Lab"
+author = "the SGD Lab authors"
+copyright = "SGD Lab authors, MIT licence"  # noqa: A001 (Sphinx's name)
+language = "en"
+
+extensions = ["myst_nb", "sgdlab_site"]
+
+# --- sources: the course's files, in place -----------------------------------------
+root_doc = "README"
+include_patterns = ["README.md", "notebooks/*.ipynb", "exercises/README.md",
+                    "exercises/*.ipynb"]
+# Folders Sphinx need not walk at all (include_patterns alone would still list them).
+exclude_patterns = [".*", "_site", "my-work", "node_modules", "artifacts", "build", "dist",
+                    "exercises/solutions", "sgdlab", "tests", "scripts", "benchmarks",
+                    "site", "**/.ipynb_checkpoints"]
+html_static_path = [str(HERE / "_static")]
+html_css_files = ["sgdlab.css"]
+
+# --- strictness: sphinx-build runs with -W --keep-going -n --------------------------
+nitpicky = True
+myst_heading_anchors = 3
+suppress_warnings: list[str] = []
+
+# --- notebooks ----------------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath"]
+nb_execution_mode = "cache"
+# scripts/build_site.py names the folder after a digest of sgdlab/ (see there)
+nb_execution_cache_path = os.environ.get("SGDLAB_SITE_CACHE",
+                                         str(ROOT / ".site-cache" / "jupyter"))
+# The student versions raise NotImplementedError by design: shown as handed out.
+nb_execution_excludepatterns = ["exercises/*"]
+nb_execution_timeout = 300
+nb_execution_raise_on_error = True  # a notebook that fails breaks the build
+nb_execution_show_tb = True
+nb_merge_streams = True
+# No widget manager from a CDN: the explorers' PNG stills are shown instead.
+nb_ipywidgets_js: dict = {}
+nb_mime_priority_overrides = [
+    ("html", "application/vnd.jupyter.widget-view+json", None),
+    ("html", "application/vnd.jupyter.widget-state+json", None),
+]
+
+# --- maths: MathJax 3 from the site itself ------------------------------------------
+mathjax_path = "mathjax/tex-chtml.js"
+
+# --- theme --------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "SGD Lab"
+html_baseurl = ""
+html_last_updated_fmt = None
+html_copy_source = False
+html_show_sourcelink = False
+html_theme_options = {
+    "repository_url": REPOSITORY,
+    "use_repository_button": True,
+    "home_page_in_toc": True,
+    "show_navbar_depth": 1,
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "use_download_button": False,
+    "use_fullscreen_button": False,
+    # the theme's own launch menu would duplicate the "run it" box on every page
+    "launch_buttons": {},
+    "icon_links": [],
+}
+sgdlab_binder_base = BINDER_BASE
