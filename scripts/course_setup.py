@@ -511,7 +511,6 @@ def main(argv: list[str]) -> int:
     rest = argv[1:]
     if command == "classroom-link":
         return classroom_link_main(rest)
-    if command not in {"lab", "test", "fresh"}:
     if command not in {"lab", "test", "fresh", "site"}:
         print(__doc__)
         return 0 if command in {"help", "-h", "--help"} else 2
@@ -521,14 +520,13 @@ def main(argv: list[str]) -> int:
             ensure_node_tools()
             os.chdir(ROOT)
             return _replace_process([str(python), "-m", "pytest", *rest])
-        lang, rest = split_lang(rest) if command == "lab" else ("en", rest)
-        python = ensure_environment(LANGUAGES[lang][2])
         if command == "site":
             python = ensure_environment("site")
             os.chdir(ROOT)
             return _replace_process([str(python), str(ROOT / "scripts" / "build_site.py"),
                                      *rest])
-        python = ensure_environment("")
+        lang, rest = split_lang(rest) if command == "lab" else ("en", rest)
+        python = ensure_environment(LANGUAGES[lang][2])
         if command == "fresh":
             if len(rest) != 1:
                 raise SetupError("Usage: course.py fresh notebooks/01_gradient_descent.ipynb")

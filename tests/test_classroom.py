@@ -46,6 +46,7 @@ START = "notebooks/00_start_here.ipynb"
 EXERCISE = "exercises/02_stochastic_gradient_descent.ipynb"
 NEW = "notebooks/10_whats_next.ipynb"
 STUDENTS = ("ada", "ben", "cleo")
+EXERCISE_ID = "02"  # the exercise the students answer and the instructor grades
 
 RIGHT = {
     "ex02-solution-per-example-gradients": "residuals = X @ w - y\n"
@@ -279,6 +280,22 @@ def test_the_submissions_are_the_students_final_notebooks(submissions):
                 assert now[cell_id] == handed_out[cell_id], f"{name} changed {cell_id}"
             else:
                 assert now[cell_id] == cs.answer_task(handed_out[cell_id], bodies[cell_id])
+
+
+def test_the_instructor_grades_the_class_with_nbgrader(submissions, tmp_path_factory):
+    """The instructor releases exercise 02 through nbgrader, hands in the three notebooks
+    as they stand on the hub after the update, collects and autogrades them with the
+    trusted grader: ada gets full marks, ben loses only the schedule he got wrong, and
+    cleo, who touched no task, gets nothing."""
+    from sgdlab.grading import classroom as grading
+    from sgdlab.grading.rubric import RUBRIC
+
+    points = grading.grade_with_nbgrader(tmp_path_factory.mktemp("nbgrader-course"),
+                                         submissions, EXERCISE_ID)
+    full = {task: spec["points"] for task, spec in RUBRIC[EXERCISE_ID]["tasks"].items()}
+    assert points["ada"] == full, points
+    assert points["ben"] == {**full, "inverse_time_lr": 0}, points
+    assert points["cleo"] == dict.fromkeys(full, 0), points
 
 
 def test_nothing_is_left_running(classroom):
