@@ -77,6 +77,8 @@ NOT_FUZZED = {
     "checks": "exercise checks, tested by tests/test_checks_*.py",
     "grading": "trusted grading (processes, nbgrader, otter), tested by "
                "tests/test_grading_runner.py and tests/test_grading_classroom.py",
+    "i18n": "message translation (gettext), tested by tests/test_sgdlab_language.py "
+            "and tests/test_i18n.py",
     "workspace": "learner-workspace file tool (course.py), not on this branch when the fuzz "
                  "test was written: TODO fuzz it with a temporary directory",
 }
