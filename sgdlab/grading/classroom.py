@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -138,13 +139,40 @@ def gradebook_points(course_dir: Path, students, exercise: str) -> dict[str, dic
     return out
 
 
+def hand_in_copy(work: Path, released: Path) -> None:
+    """Write the student's ``work`` over the fetched ``released`` notebook, as nbgrader
+    expects it.
+
+    A notebook the student got from nbgrader (its cells carry ``nbgrader`` metadata) is
+    copied as it is. One they got another way, such as the course's own student version
+    handed out by an nbgitpuller link, has no nbgrader metadata, so nbgrader could not
+    tell its graded cells; then the student's answer cells (the released notebook's
+    ``solution`` cells, matched by cell id) are written into the released notebook and
+    everything else stays as released.
+    """
+    mine = json.loads(Path(work).read_text(encoding="utf-8"))
+    if any("nbgrader" in c.get("metadata", {}) for c in mine["cells"]):
+        Path(released).write_text(json.dumps(mine, indent=1, ensure_ascii=False) + "\n",
+                                  encoding="utf-8")
+        return
+    answers = {c.get("id"): c["source"] for c in mine["cells"]}
+    nb = json.loads(Path(released).read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution") \
+                and cell.get("id") in answers:
+            cell["source"] = answers[cell["id"]]
+    Path(released).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
+                              encoding="utf-8")
+
+
 def grade_with_nbgrader(course_dir: Path, submissions: dict[str, Path],
                         exercise: str) -> dict[str, dict[str, float]]:
     """Release ``exercise``, hand in each student's notebook, collect and autograde them
     in ``course_dir``; return student -> task -> points.
 
-    ``submissions`` maps a student id to the notebook they worked on (a copy of the
-    released one). ``course_dir`` is set up by :func:`course_files` if needed; the
+    ``submissions`` maps a student id to the notebook they worked on: a copy of the
+    released one, or the course's student version (:func:`hand_in_copy`). ``course_dir``
+    is set up by :func:`course_files` if needed; the
     assignment is generated unless its release is newer than its source.
     """
     exercise = normalise(exercise)
@@ -161,7 +189,7 @@ def grade_with_nbgrader(course_dir: Path, submissions: dict[str, Path],
             home = Path(homes) / student
             home.mkdir()
             fetched = fetch(course_dir, home, student, exercise)
-            shutil.copy(path, fetched.parent / notebook)
+            hand_in_copy(path, fetched.parent / notebook)
             submit(course_dir, home, student, exercise)
     nbgrader(course_dir, "collect", assignment, "--update")
     nbgrader(course_dir, "autograde", assignment, "--force")
