@@ -32,7 +32,7 @@ extensions = ["myst_nb", "sgdlab_site"]
 # --- sources: the course's files, in place -----------------------------------------
 root_doc = "README"
 include_patterns = ["README.md", "notebooks/*.ipynb", "exercises/README.md",
-                    "exercises/*.ipynb"]
+                    "exercises/*.ipynb", "deploy/README.md"]
 # Folders Sphinx need not walk at all (include_patterns alone would still list them).
 exclude_patterns = [".*", "_site", "my-work", "node_modules", "artifacts", "build", "dist",
                     "exercises/solutions", "sgdlab", "tests", "scripts", "benchmarks",

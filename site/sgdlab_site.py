@@ -74,12 +74,20 @@ def course_map(srcdir: Path) -> str:
               "Exercises: how they work <exercises/README>"]
     for path in sorted((srcdir / "exercises").glob("[0-9][0-9]_*.ipynb")):
         lines.append(f"{notebook_title(path)} <exercises/{path.stem}>")
-    lines += ["```", ""]
+    lines += ["```", "", "```{toctree}", ":hidden:", ":caption: Teaching", "",
+              "Teaching a class on JupyterHub <deploy/README>", "```", ""]
     return "\n".join(lines)
+
+
+#: Files README links to that are not pages of the site: the link goes to the
+#: repository instead (the Chinese edition has no site pages yet).
+OFF_SITE = ("README.zh-CN.md",)
 
 
 def add_course_map(app: Sphinx, docname: str, source: list[str]) -> None:
     if docname == app.config.root_doc:
+        for name in OFF_SITE:
+            source[0] = source[0].replace(f"]({name})", f"]({REPOSITORY}/blob/HEAD/{name})")
         source[0] += course_map(Path(app.srcdir))
 
 
