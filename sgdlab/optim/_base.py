@@ -116,11 +116,15 @@ class Optimizer:
             checked.append(g)
         self.steps_taken += 1
         for i, (p, g) in enumerate(zip(self.params, checked, strict=True)):
-            if self.maximize:
-                g = -g
-            if self.weight_decay != 0:
-                g = g + self.weight_decay * p
-            yield i, p, g
+            yield i, p, self._direction(p, g)
+
+    def _direction(self, p: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """The gradient the rule follows: sign flipped for ``maximize``, plus weight decay."""
+        if self.maximize:
+            g = -g
+        if self.weight_decay != 0:
+            g = g + self.weight_decay * p
+        return g
 
     def step(self, grads) -> None:
         """Update every parameter in place; ``grads`` holds one array per parameter,
@@ -135,11 +139,7 @@ class Optimizer:
         self._check_options()
         self.steps_taken += 1
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            if self.maximize:
-                g = -g
-            if self.weight_decay != 0:
-                g = g + self.weight_decay * p
-            self._update(i, p, g)
+            self._update(i, p, self._direction(p, g))
 
     def _check_options(self) -> None:
         """Check, before every step, options that only make sense together."""
