@@ -89,7 +89,9 @@ def test_a_submission_that_kills_the_grader_or_forges_a_verdict_scores_zero():
     cells = [{"task": None, "source": "import numpy as np\n"},
              {"task": "inverse_time_lr", "source": (
                  "def inverse_time_lr(t, lr0, decay):\n    return lr0\n"
-                 f"with open('/dev/stdout', 'w') as out:\n    out.write({forged!r} + '\\n')\n"
+                 # the process's own standard output (descriptor 1), past any redirect
+                 f"with open(1, 'w', encoding='utf-8', closefd=False) as out:\n"
+                 f"    out.write({forged!r} + '\\n')\n"
                  "raise SystemExit(0)\n")}]
     report = runner.grade_cells("02", cells)
     assert report.total == 0
