@@ -85,17 +85,17 @@ MISTAKES = {
         Mistake("diagonal", "the threshold uses the largest entry of H, not its largest "
                             "eigenvalue",
                 "For a rotated Hessian the largest (diagonal) entry is not the largest "
-                "eigenvalue. Use _safe.eigvalsh(H) (ascending), last entry."),
+                "eigenvalue. Use np.linalg.eigvalsh(H) (ascending), last entry."),
         Mistake("trace", "the threshold uses the sum of all eigenvalues",
                 "That is the trace of H; the threshold needs the largest eigenvalue alone."),
         Mistake("best_step", "the result is the best constant step, not the edge of stability",
                 "2 / (L + mu) is the best constant step; the threshold is 2 / L."),
         Mistake("frobenius", "the threshold uses the Frobenius norm of H",
                 "The Frobenius norm mixes all eigenvalues; the threshold needs the largest "
-                "one (_safe.eigvalsh(H)[-1])."),
+                "one (np.linalg.eigvalsh(H)[-1])."),
         Mistake("unsorted", "the threshold uses an eigenvalue that is not the largest",
                 "np.linalg.eigvals returns eigenvalues in no particular order: take their "
-                "max, or use _safe.eigvalsh, whose last entry is the largest."),
+                "max, or use np.linalg.eigvalsh, whose last entry is the largest."),
     ),
     "gradient_descent": catalog(
         Mistake("aliased", "every row of the path is the final point",

@@ -213,7 +213,7 @@ MISTAKES["minibatch_gradient"] = catalog(
             "It averages over all the rows: use only the rows X[idx] and y[idx]."),
     Mistake("unique", "a row listed twice in idx counts only once",
             "Rows listed twice must count twice (sampling with replacement repeats rows): "
-            "index with X[idx] directly, without _safe.unique or a mask."),
+            "index with X[idx] directly, without np.unique or a mask."),
     Mistake("sign", "the gradient points the wrong way",
             "The residual is prediction minus target, X[idx] @ w - y[idx]."),
     Mistake("twice", "the gradient is twice too large",

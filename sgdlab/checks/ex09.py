@@ -120,7 +120,7 @@ HESSIAN_MESSAGES = {
     "diagonal": ("the classification follows the diagonal entries of the Hessian, not its "
                  "eigenvalues",
                  "a Hessian with off-diagonal terms can have a positive diagonal and still "
-                 "a negative eigenvalue; use _safe.eigvalsh(hessian)"),
+                 "a negative eigenvalue; use np.linalg.eigvalsh(hessian)"),
     "determinant": ("a maximum is classified as a minimum, and some saddles too",
                     "the sign of the determinant alone cannot tell a minimum from a maximum; "
                     "look at the sign of every eigenvalue"),
