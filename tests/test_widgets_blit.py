@@ -35,7 +35,7 @@ def pixels(png: bytes) -> np.ndarray:
 
 def from_scratch(explorer: Explorer) -> np.ndarray:
     """The whole figure drawn anew, every artist included."""
-    animated = list(explorer._animated)
+    animated = list(explorer._animated) + list(explorer._overlays)
     for artist in animated:
         artist.set_animated(False)
     try:

@@ -7,7 +7,11 @@ pyplot, so figures do not pile up below the cell, and replacing the image's byte
 does not flicker. An explorer that declares what changes (:meth:`Explorer.animate`)
 is blitted: everything else is drawn once, and a redraw paints only the declared
 artists over that saved background (one background per :meth:`Explorer.background_key`,
-for explorers whose fixed parts change with a menu). A callback that fails shows a short
+for explorers whose fixed parts change with a menu or an axis range). Fixed artists that
+must lie on top of the changing ones (legends) are declared with :meth:`Explorer.overlay`:
+their pixels are kept too and pasted over each redraw, because drawing text is the most
+expensive part of a redraw. The image sent is a 256-colour PNG, a quarter of the bytes of
+a full-colour one and several times faster to write. A callback that fails shows a short
 message in the widget and is kept in ``explorer.error`` (tests assert it stays None):
 nothing is swallowed.
 """
@@ -50,7 +54,9 @@ class Explorer:
         self.dpi = dpi
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         self._animated: list = []
-        self._backgrounds: dict[Hashable, Any] = {}
+        self._overlays: list = []
+        # background key -> (pixels without the animated artists, overlays' pixels)
+        self._backgrounds: dict[Hashable, tuple[Any, list]] = {}
         self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
         self.result: Any = None
@@ -95,6 +101,15 @@ class Explorer:
             artist.set_animated(True)
             self._animated.append(artist)
 
+    def overlay(self, *artists) -> None:
+        """Declare, in ``setup``, fixed artists that lie on top of the changing ones: a
+        legend inside the axes, say. They are drawn once per background and their pixels
+        pasted over every redraw, so an overlay must be opaque (a legend with
+        ``framealpha=1``) and must not change after ``setup``."""
+        for artist in artists:
+            artist.set_animated(True)
+            self._overlays.append(artist)
+
     # --- the machinery ------------------------------------------------------------
     def background_key(self) -> Hashable:
         """Which kept background fits the figure as :meth:`draw` left it. An explorer
@@ -103,32 +118,47 @@ class Explorer:
         the first time it is needed. Default: a single background."""
         return None
 
-    def _background(self):
-        """The pixels of everything not animated, for the current background key:
-        drawn once per key, then kept."""
+    KEPT_BACKGROUNDS = 24
+    """How many backgrounds are kept (each is a screenful of pixels), the oldest dropped."""
+
+    def _background(self) -> tuple[Any, list]:
+        """The pixels of everything neither animated nor an overlay, and the overlays'
+        own pixels, for the current background key: drawn once per key, then kept."""
         key = self.background_key()
-        if key not in self._backgrounds:
-            canvas = FigureCanvasAgg(self.fig)
-            canvas.draw()
-            self._backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
+        if key in self._backgrounds:
+            self._backgrounds[key] = self._backgrounds.pop(key)  # the most recent last
+            return self._backgrounds[key]
+        canvas = FigureCanvasAgg(self.fig)
+        canvas.draw()
+        background = canvas.copy_from_bbox(self.fig.bbox)
+        renderer = canvas.get_renderer()
+        stamps = []
+        for artist in self._overlays:
+            if artist.get_visible() and (artist.axes is None or artist.axes.get_visible()):
+                self.fig.draw_artist(artist)
+                # inside the outline by a pixel: its antialiased rim stays what a redraw
+                # paints, so the paste leaves no seam
+                box = artist.get_window_extent(renderer).padded(-1)
+                stamps.append(canvas.copy_from_bbox(box))
+        self._backgrounds[key] = (background, stamps)
+        while len(self._backgrounds) > self.KEPT_BACKGROUNDS:
+            del self._backgrounds[next(iter(self._backgrounds))]
         return self._backgrounds[key]
 
     def _png(self) -> bytes:
-        """The figure as PNG bytes (light compression: several times faster to write, a
-        little larger to send)."""
-        buffer = io.BytesIO()
-        if not self._animated:
-            self.fig.savefig(buffer, format="png", dpi=self.dpi,
-                             pil_kwargs={"compress_level": 1})
-            return buffer.getvalue()
-        background = self._background()
-        canvas = self.fig.canvas
-        canvas.restore_region(background)
-        for artist in self._animated:
-            self.fig.draw_artist(artist)
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw",
-                         "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        """The figure as PNG bytes: at most 256 colours, light compression."""
+        if not (self._animated or self._overlays):
+            canvas = FigureCanvasAgg(self.fig)
+            canvas.draw()
+        else:
+            background, stamps = self._background()
+            canvas = self.fig.canvas
+            canvas.restore_region(background)
+            for artist in self._animated:
+                self.fig.draw_artist(artist)
+            for pixels in stamps:
+                canvas.restore_region(pixels)
+        return png_bytes(canvas)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -192,6 +222,21 @@ class Explorer:
         if self.image.value:
             bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         return bundle
+
+
+def png_bytes(canvas: FigureCanvasAgg) -> bytes:
+    """A drawn Agg canvas as a PNG of at most 256 colours (PIL's fast octree quantizer).
+
+    A figure of lines on a white background has few colours, so the palette loses
+    nothing the eye can tell, and the file is about a quarter of a full-colour PNG's:
+    3-4 times faster to write, to send over the websocket and to decode in the browser.
+    """
+    rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw",
+                           "RGBA", 0, 1).convert("RGB")
+    buffer = io.BytesIO()
+    rgb.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+        buffer, format="png", compress_level=1)
+    return buffer.getvalue()
 
 
 def plain_tick(value: float, _pos=None) -> str:
