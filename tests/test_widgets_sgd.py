@@ -50,10 +50,16 @@ def sweep(ex, name, values, check):
         warnings.simplefilter("error")
         for value in values:
             before, old = ex.image.value, ex.controls[name].value
+            curve = np.array(ex.loss_line.get_data(), dtype=float)
             ex.controls[name].value = value
             assert ex.error is None, f"{name}={value}: {ex.error!r}"
-            if value != old:
-                assert ex.image.value != before, f"{name}={value}: the picture did not change"
+            if value != old and ex.image.value == before:
+                # the same picture is right only for runs that differ by less than a
+                # pixel, e.g. two that blow up at once whatever the decay (a few % on a
+                # log axis of many decades)
+                now = np.array(ex.loss_line.get_data(), dtype=float)
+                assert now.shape == curve.shape and np.allclose(now, curve, rtol=0.03), (
+                    f"{name}={value}: the run changed but the picture did not")
             assert ex.status.value
             check(ex)
 

@@ -172,13 +172,13 @@ class AdaptiveExplorer(Explorer):
         ax.yaxis.set_minor_locator(ticker.NullLocator())
         ax.set_xlabel("step")
         ax.set_ylabel("loss - minimum")
-        ax.legend(loc="lower left", fontsize="small", ncol=2)
-        ax.set_title("lr", fontsize=10)  # stand-in title of the real height
-        # what a redraw paints over the kept background (the legend stays on top)
+        legend = ax.legend(loc="lower left", fontsize="small", ncol=2, framealpha=1)
+        ax.set_title("loss, 200 steps", fontsize=10)  # set per problem by _show
+        # what a redraw paints over the kept background; the legend is pasted on top
         self.animate(*(a for lines in (self.path_lines, self.end_markers)
                        for per_opt in lines.values() for a in per_opt.values()),
-                     *self.loss_lines.values(), *self.blowup_markers.values(),
-                     ax.title, ax.get_legend())
+                     *self.loss_lines.values(), *self.blowup_markers.values())
+        self.overlay(legend)
 
     def _show(self, problem: str) -> None:
         """Show ``problem``'s contour panel and paths only, and its step range."""
@@ -187,6 +187,8 @@ class AdaptiveExplorer(Explorer):
             for artist in (*self.path_lines[name].values(), *self.end_markers[name].values()):
                 artist.set_visible(name == problem)
         self.ax_loss.set_xlim(0, self.steps[problem])
+        self.ax_loss.set_title(f"loss, {self.steps[problem]} steps",
+                               fontsize=10)
 
     def background_key(self) -> str | None:
         """The problem whose panel is shown: each has its own background."""
@@ -233,9 +235,10 @@ class AdaptiveExplorer(Explorer):
                 parts.append(flag(_("{name}: loss - min {gap}, {reason}").format(
                     name=opt, gap=f"{gap[-1]:.1e}", reason=adaptive_reason(h, opt)),
                     gap[-1] <= 1e-8 * gap[0]))
-        self.ax_loss.set_title(f"lr = {result.lr:.3g}, β = β₁ = {result.beta:.2f}, "
-                               f"{self.steps[result.problem]} steps", fontsize=10)
-        return " &nbsp;|&nbsp; ".join(parts)
+        # the settings in words go to the status line: text drawn in the figure would
+        # cost more than the runs
+        head = f"lr = {result.lr:.3g}, β = β₁ = {result.beta:.2f}: "
+        return head + " &nbsp;|&nbsp; ".join(parts)
 
 
 def adaptive_reason(h: History, name: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import time
 import traceback
 from collections.abc import Hashable
@@ -136,9 +137,9 @@ class Explorer:
         for artist in self._overlays:
             if artist.get_visible() and (artist.axes is None or artist.axes.get_visible()):
                 self.fig.draw_artist(artist)
-                # inside the outline by a pixel: its antialiased rim stays what a redraw
-                # paints, so the paste leaves no seam
-                box = artist.get_window_extent(renderer).padded(-1)
+                # two pixels beyond the outline: the frame's edge is snapped to whole
+                # pixels and antialiased, and the copy drops a last partial pixel
+                box = artist.get_window_extent(renderer).padded(2)
                 stamps.append(canvas.copy_from_bbox(box))
         self._backgrounds[key] = (background, stamps)
         while len(self._backgrounds) > self.KEPT_BACKGROUNDS:
@@ -247,6 +248,13 @@ def plain_tick(value: float, _pos=None) -> str:
 # For log axes: matplotlib's default 10^k labels go through mathtext, whose parsing
 # costs more per redraw than most of the explorers' training runs.
 LOG_TICKS = FuncFormatter(plain_tick)
+
+
+def decades(low: float, high: float) -> tuple[float, float]:
+    """The whole powers of ten around ``[low, high]`` (both > 0): a log axis range that
+    stays put while the data move within it, so that the axis can be part of a kept
+    background (:meth:`Explorer.background_key`) instead of being drawn at every redraw."""
+    return 10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high))
 
 
 def flag(text: str, ok: bool) -> str:

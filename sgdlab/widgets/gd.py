@@ -152,7 +152,7 @@ class LearningRateExplorer(Explorer):
         self.ax_loss.yaxis.set_minor_formatter(ticker.NullFormatter())
         self.ax_loss.set_xlabel("step")
         self.ax_loss.set_ylabel("loss - minimum")
-        self.ax_loss.legend(loc="lower left", fontsize="small")
+        self.ax_loss.legend(loc="lower left", fontsize="small", framealpha=1)
 
         ax = self.ax_lr
         lo, hi = self.positions[0] / 1.2, self.positions[-1] * 1.2
@@ -173,14 +173,19 @@ class LearningRateExplorer(Explorer):
         (self.lr_marker,) = ax.plot([], [], "v", color="black", markersize=9)
         ax.set_xlabel("learning rate (log scale)")
 
-        # stand-in titles of the real height, for the layout the base class freezes
-        self.ax_path.set_title("lr")
+        # the path's title says whether the run diverged: one kept background per case
+        self.ax_path.set_title("GD path")
         self.ax_loss.set_title(f"2/L = {self.threshold:.3g},  best 2/(L+μ) = "
                                f"{self.best_lr:.3g},  κ = L/μ = {self.L / self.mu:.3g}",
                                fontsize=10)
-        # what a redraw paints over the kept background (the legend stays on top)
+        # what a redraw paints over the kept background; the legend is pasted on top
         self.animate(self.path_line, self.end_marker, self.loss_line, self.blowup_marker,
-                     self.lr_marker, self.ax_path.title, self.ax_loss.get_legend())
+                     self.lr_marker)
+        self.overlay(self.ax_loss.get_legend())
+
+    def background_key(self) -> bool:
+        """Whether the path's title says "diverged" (red) or not."""
+        return self.ax_path.get_title().endswith("diverged")
 
     def compute(self, lr: float) -> History:
         """Run full-batch GD for ``steps`` steps at this learning rate."""
@@ -212,11 +217,11 @@ class LearningRateExplorer(Explorer):
         ok = not result.diverged and gap[-1] <= 1e-10 * gap[0]
         threshold = (_("above the threshold 2/L = {t}") if ratio > 1 else
                      _("below the threshold 2/L = {t}")).format(t=f"{self.threshold:.3g}")
+        # the numbers go to the status line: drawing them would cost more than the run
         if result.diverged:
-            self.ax_path.set_title(f"lr = {lr:.3g} = {ratio:.3g} × 2/L: diverged",
-                                   color=BAD_COLOR)
+            self.ax_path.set_title("GD path: diverged", color=BAD_COLOR)
         else:
-            self.ax_path.set_title(f"lr = {lr:.3g} = {ratio:.3g} × 2/L", color="black")
+            self.ax_path.set_title("GD path", color="black")
         return (f"lr = {lr:.3g} = {ratio:.3g} × 2/L ({threshold}) &nbsp; "
                 f"{flag(verdict, ok)}")
 

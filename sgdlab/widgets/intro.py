@@ -51,8 +51,8 @@ class ParabolaExplorer(Explorer):
         self.ax.set_ylim(-0.3, 5.2)
         self.ax.set_xlabel("$w$")
         self.ax.set_ylabel("$f(w) = w^2/2$")
-        self.ax.set_title("lr")  # a stand-in, so that the frozen layout leaves room for it
-        self.animate(self.steps_line, self.ax.title)  # all a redraw paints
+        self.ax.set_title(f"{self.steps} steps of gradient descent")
+        self.animate(self.steps_line)  # all a redraw paints: the numbers are in the status
 
     def compute(self, lr: float) -> np.ndarray:
         return parabola_steps(lr, steps=self.steps)
@@ -62,7 +62,6 @@ class ParabolaExplorer(Explorer):
         lr = self.controls["lr"].value
         verdict, ok = intro_verdict(lr)
         self.steps_line.set_color("tab:blue" if ok else "#b00020")
-        self.ax.set_title(f"{self.steps} steps with learning rate {lr:.1f}")
         return f"lr = {lr:.1f}: " + flag(verdict, ok)
 
 

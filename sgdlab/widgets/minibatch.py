@@ -19,7 +19,7 @@ from sgdlab.i18n import _
 from sgdlab.losses import LeastSquares
 from sgdlab.theory import gd_stability_threshold, gradient_noise, minibatch_variance
 from sgdlab.train import History, run
-from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
+from sgdlab.widgets.base import LOG_TICKS, Explorer, decades, flag
 
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis
 _CAP = 100.0  # draw loss gaps up to this many times the starting gap (diverged runs go off)
@@ -159,10 +159,11 @@ class MinibatchExplorer(Explorer):
         ax.set_ylabel("loss - minimum")
         self.banner = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
                               va="center", color="#b00020", fontsize=14, fontweight="bold")
-        for key, label in (("gd", "GD"), ("sgd", "SGD (B = 1)"), ("run", "B")):
-            self.lines[key][0].set_label(label)  # the real labels come with each run
-        ax.legend(fontsize="small", loc="lower left")
-        ax.set_title("lr")  # a stand-in: animated texts are left out of the background
+        for key, label in (("gd", f"GD (B = n = {n})"), ("sgd", "SGD (B = 1)"),
+                           ("run", "your batch size")):
+            self.lines[key][0].set_label(label)  # "(diverged)" is added by a run
+        self.loss_legend = ax.legend(fontsize="small", loc="lower left", framealpha=1)
+        ax.set_title(f"loss, {self.epochs} epochs each")
 
         ax = self.ax_noise
         sizes = np.arange(1, n)
@@ -179,12 +180,18 @@ class MinibatchExplorer(Explorer):
         ax.legend(fontsize="small", loc="lower left")
         self.noise_note = ax.text(0.97, 0.95, "", transform=ax.transAxes, ha="right",
                                   va="top", fontsize=9)
-        # the loss panel's y range, title, curves, legend labels and banner change with
-        # the run; its x axis, frame and labels stay in the kept background
-        self.animate(self.ax_loss.yaxis,
-                     *(a for pair in self.lines.values() for a in pair), self.banner,
-                     self.ax_loss.title, self.ax_loss.get_legend(), self.noise_point,
-                     self.noise_note, *self.ax_loss.spines.values())
+        # a redraw paints the curves, the noise point and the banner of a diverged run;
+        # the loss axis' range (in whole decades), the legend's "(diverged)" labels and
+        # the noise note of B = n go with the kept backgrounds (background_key): text is
+        # the costliest thing to draw, and the numbers are in the status line anyway
+        self.animate(*(a for pair in self.lines.values() for a in pair), self.banner,
+                     self.noise_point)
+        self.overlay(self.loss_legend)
+
+    def background_key(self) -> tuple:
+        """The loss axis' range, the legend's labels and the noise note."""
+        return (self.ax_loss.get_ylim(), *(t.get_text() for t in self.loss_legend.get_texts()),
+                self.noise_note.get_text())
 
     def verdict(self, h: History, gd: History, lr: float, noise: float) -> str:
         """Why a run (not diverged) ends where it does, against GD at the same lr.
@@ -244,24 +251,21 @@ class MinibatchExplorer(Explorer):
         h = result["run"]
         self._draw_run("gd", result["gd"], f"GD (B = n = {n})")
         self._draw_run("sgd", result["sgd"], "SGD (B = 1)")
-        self._draw_run("run", h, f"B = {B}")
+        self._draw_run("run", h, "your batch size")
         gaps = np.concatenate([self._gap(r) for r in (h, result["gd"], result["sgd"])])
         gaps = gaps[np.isfinite(gaps)]
-        self.ax_loss.set_ylim(gaps.min() / 3, gaps.max() * 3)
-        self.ax_loss.set_title(f"learning rate {lr:.3g}, {self.epochs} epochs each")
-        legend = self.ax_loss.get_legend()
-        for text, key in zip(legend.get_texts(), ("gd", "sgd", "run"), strict=True):
+        self.ax_loss.set_ylim(*decades(gaps.min() / 3, gaps.max() * 3))
+        for text, key in zip(self.loss_legend.get_texts(), ("gd", "sgd", "run"), strict=True):
             text.set_text(self.lines[key][0].get_label())
 
         measured, se, theory = result["noise"], result["noise_se"], result["noise_theory"]
         if B < n:
             self.noise_point.set_data([B], [measured])
-            self.noise_note.set_text(f"B = {B}: measured {measured:.3g} ± {se:.2g}\n"
-                                     f"theory {theory:.3g}")
+            self.noise_note.set_text("")
         else:
             self.noise_point.set_data([], [])
             self.noise_note.set_text(f"B = n = {n}: every batch is the\nwhole data set, "
-                                     f"no noise\n(measured {measured:.1g})")
+                                     "no noise")
 
         steps_per_epoch = -(-n // B)
         per_epoch = (_("B = {B} ({n} steps per epoch), lr = {lr}.") if steps_per_epoch > 1

@@ -155,17 +155,23 @@ class MomentumExplorer(Explorer):
         ax.yaxis.set_minor_locator(ticker.NullLocator())
         ax.set_xlabel("step")
         ax.set_ylabel("loss - minimum")
-        ax.legend(loc="lower left", fontsize="small")
+        legend = ax.legend(loc="lower left", fontsize="small", framealpha=1)
 
         self._draw_map(fig)
 
-        # stand-in titles of the real height, for the layout the base class freezes
-        self.ax_path.set_title("lr")
-        self.ax_loss.set_title("lr")
-        # what a redraw paints over the kept background (the legend stays on top)
+        # The path's title is a one-word headline, in its colour: one kept background
+        # per headline (background_key). The numbers are in the status line: text is the
+        # costliest thing to draw.
+        self.ax_path.set_title("momentum: converged", fontsize=10)
+        self.ax_loss.set_title("loss (grey: plain GD at the same lr)", fontsize=10)
+        # what a redraw paints over the kept background; the legend is pasted on top
         self.animate(self.gd_line, self.path_line, self.end_marker, self.gd_loss_line,
-                     self.loss_line, self.blowup_marker, self.current_marker,
-                     self.ax_path.title, self.ax_loss.title, self.ax_loss.get_legend())
+                     self.loss_line, self.blowup_marker, self.current_marker)
+        self.overlay(legend)
+
+    def background_key(self) -> str:
+        """The path's headline: converged, not there yet or diverged."""
+        return self.ax_path.get_title()
 
     def _draw_map(self, fig: Figure) -> None:
         """The (lr, momentum) plane: theory's rate, the stability boundary, the best pair."""
@@ -245,11 +251,7 @@ class MomentumExplorer(Explorer):
         # a longer title would run over the next panel
         headline = ("diverged" if h.diverged else
                     "converged" if english.startswith("converged") else "not there yet")
-        self.ax_path.set_title(f"lr {result.lr:.3g}, momentum {result.momentum:.2f}: "
-                               f"{headline}", fontsize=9, color=color)
-        gd_text = (f"diverged at step {gd.diverged_at}" if gd.diverged
-                   else f"loss - min = {gd.full_loss[-1] - self._f_star:.2e}")
-        self.ax_loss.set_title(f"plain GD at this lr: {gd_text}", fontsize=10)
+        self.ax_path.set_title(f"momentum: {headline}", fontsize=10, color=color)
         side = "<" if result.stable else "≥"
         good = english.startswith("converged")
         theory_text = (_("theory: lr {side} 2(1 + momentum)/L = {threshold}, so stable; rate "

@@ -162,18 +162,24 @@ class ScheduleExplorer(Explorer):
         ax.set_ylim(FLOOR, CAP)
         ax.set_xlabel("step")
         ax.set_ylabel("f(w) - f(w*)")
-        ax.legend(loc="upper right", fontsize="small")
+        legend = ax.legend(loc="upper right", fontsize="small", framealpha=1)
         for a in (self.ax_lr, self.ax_loss):
             a.yaxis.set_major_locator(ticker.LogLocator(numticks=6))
             a.yaxis.set_major_formatter(LOG_TICKS)
             a.yaxis.set_minor_locator(ticker.NullLocator())
-        # stand-in titles of the real height, for the layout the base class freezes
-        self.ax_lr.set_title("lr")
-        self.ax_loss.set_title("lr")
-        # what a redraw paints over the kept background (the legend stays on top)
+        # Titles name the schedule and say "diverged": one kept background per pair of
+        # titles (background_key). The numbers are in the status line: text is the
+        # costliest thing to draw.
+        self.ax_lr.set_title("lr", fontsize=10)
+        self.ax_loss.set_title("lr", fontsize=10)
+        # what a redraw paints over the kept background; the legend is pasted on top
         self.animate(self.lr_line, self.loss_line, self.avg_line, self.floor_line,
-                     self.blowup_marker, self.ax_lr.title, self.ax_loss.title,
-                     self.ax_loss.get_legend())
+                     self.blowup_marker)
+        self.overlay(legend)
+
+    def background_key(self) -> tuple[str, str]:
+        """The two titles (the schedule's name; whether the run diverged)."""
+        return self.ax_lr.get_title(), self.ax_loss.get_title()
 
     def verdict(self, result: ScheduleRun) -> tuple[str, bool]:
         """The reason a run ends where it does, and whether that is good.
@@ -239,16 +245,14 @@ class ScheduleExplorer(Explorer):
             self.blowup_marker.set_data([shown.size - 1], [shown[-1]])
         else:
             self.blowup_marker.set_data([], [])
-        self.ax_lr.set_title(f"{result.schedule.name}: lr from {result.lrs[0]:.3g} to "
-                             f"{result.lrs[-1]:.3g}", fontsize=10, color=color)
+        self.ax_lr.set_title(f"learning rate: {result.schedule.name}", fontsize=10,
+                             color=color)
         if h.diverged:
-            title = f"diverged at step {h.diverged_at}"
-            self.ax_loss.set_title(f"SGD {title}", fontsize=10, color=color)
+            self.ax_loss.set_title("SGD diverged", fontsize=10, color=color)
             said = _("diverged at step {step}").format(step=h.diverged_at)
         else:
-            title = (f"final excess loss {result.excess[-1]:.2e}, averaged "
-                     f"{result.excess_avg[-1]:.2e}")
-            self.ax_loss.set_title(title, fontsize=10, color=color)
+            self.ax_loss.set_title("excess loss: the iterate and its running average",
+                                   fontsize=10, color=color)
             said = _("final excess loss {last}, averaged {avg}").format(
                 last=f"{result.excess[-1]:.2e}", avg=f"{result.excess_avg[-1]:.2e}")
         verdict, ok = self.verdict(result)

@@ -21,7 +21,7 @@ from sgdlab.plots import contour
 from sgdlab.schedules import inverse_time
 from sgdlab.theory import gradient_noise
 from sgdlab.train import History, run
-from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
+from sgdlab.widgets.base import LOG_TICKS, Explorer, decades, flag
 
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis
 _CAP = 100.0  # draw loss gaps up to this many times the starting gap (diverged runs go off)
@@ -117,16 +117,22 @@ class SGDExplorer(Explorer):
         self.ax_loss.set_xlim(0, total)
         self.ax_loss.set_xlabel("step (one example each)")
         self.ax_loss.set_ylabel("loss - minimum")
-        self.ax_loss.legend(loc="upper right", fontsize="small")
+        legend = self.ax_loss.legend(loc="upper right", fontsize="small", framealpha=1)
         self.banner = self.ax_loss.text(0.5, 0.5, "", transform=self.ax_loss.transAxes,
                                         ha="center", va="center", color="#b00020",
                                         fontsize=14, fontweight="bold")
-        # the y range, title, curves and banner change with the run; the x axis, the
-        # frame and the labels stay in the kept background (the legend stays on top)
-        self.ax_loss.set_title("lr")  # a stand-in: animated texts are left out of it
-        self.animate(self.ax_loss.yaxis, self.loss_line, self.ball_line, self.blowup,
-                     self.banner, self.ax_loss.title, self.ax_loss.get_legend(),
-                     *self.ax_loss.spines.values())  # the frame over the curve's ends
+        # A redraw paints the curves (and the frame over their ends). The y range (in
+        # whole decades), the title and the "diverged" banner go with the kept
+        # backgrounds (background_key): text is the costliest thing to draw, and the
+        # numbers are in the status line. The legend is pasted on top.
+        self.ax_loss.set_title("constant learning rate")
+        self.animate(self.loss_line, self.ball_line, self.blowup,
+                     *self.ax_loss.spines.values())
+        self.overlay(legend)
+
+    def background_key(self) -> tuple:
+        """The loss axis' range, its title and the banner."""
+        return self.ax_loss.get_ylim(), self.ax_loss.get_title(), self.banner.get_text()
 
     def compute(self, lr: float, decay: float, seed: int) -> History:
         return run(self.problem, self.w0, inverse_time(lr, decay=decay), epochs=self.epochs,
@@ -147,14 +153,12 @@ class SGDExplorer(Explorer):
         self.ball_line.set_ydata([ball, ball])
         low = min(gap.min(), ball) / 3
         high = max(gap.max(), ball) * 3
-        self.ax_loss.set_ylim(low, high)
-        if decay == 0:
-            self.ax_loss.set_title(f"constant learning rate {lr:.3g}")
-        else:
-            self.ax_loss.set_title(f"learning rate {lr:.3g} / (1 + {decay:.3g} t)")
+        self.ax_loss.set_ylim(*decades(low, high))
+        self.ax_loss.set_title("constant learning rate" if decay == 0 else
+                               "decaying learning rate lr / (1 + c t)")
         if h.diverged:
             self.blowup.set_data(steps[-1:], gap[-1:])
-            self.banner.set_text(f"diverged at step {h.diverged_at}")
+            self.banner.set_text("diverged")
             return flag(_("Diverged at step {step}: lr = {lr} is too large for "
                           "single-example steps.").format(step=h.diverged_at,
                                                           lr=f"{lr:.3g}"), ok=False)

@@ -187,9 +187,15 @@ class SklearnExplorer(Explorer):
         # stand-in titles of the real height, for the layout the base class freezes
         for ax in (self.ax_gap, self.ax_coef, self.ax_lr):
             ax.set_title("lr")
-        # the axes stay fixed: only the lines, the marks and the titles are redrawn
+        # The axes stay fixed: a redraw paints the lines and the marks. The titles (the
+        # verdict, the rule) go with the kept backgrounds (background_key): text is the
+        # costliest thing to draw, and the numbers are in the status line.
         self.animate(self.gap_line, self.blowup_marker, *self.coef_lines, self.star_marks,
-                     self.lr_line, self.ax_gap.title, self.ax_coef.title, self.ax_lr.title)
+                     self.lr_line)
+
+    def background_key(self) -> tuple[str, str, str]:
+        """The three panels' titles."""
+        return self.ax_gap.get_title(), self.ax_coef.get_title(), self.ax_lr.get_title()
 
     def _estimator(self, learning_rate, eta0, alpha, average, max_iter) -> SGDRegressor:
         return SGDRegressor(learning_rate=learning_rate, eta0=eta0, alpha=alpha,
@@ -275,8 +281,7 @@ class SklearnExplorer(Explorer):
             detail = _("the steps were too large and the weights blew up; scikit-learn clips "
                        "dloss (the loss's derivative with respect to the prediction) at 1e12 "
                        "and may return such weights without an error")
-            self.ax_gap.set_title(f"diverged at epoch {result.diverged_at}", fontsize=10,
-                                  color=BAD_COLOR)
+            self.ax_gap.set_title("diverged", fontsize=10, color=BAD_COLOR)
         else:
             if result.converged:
                 verdict = flag(_("stopped after {n} epochs: the training loss did not improve "
@@ -290,8 +295,9 @@ class SklearnExplorer(Explorer):
                                      max_iter=self.max_iter), False)
             detail = _("objective - minimum = {gap}, |coef_ - w*| = {distance}").format(
                 gap=f"{result.gap[-1]:.2e}", distance=f"{result.distance[-1]:.3f}")
-            self.ax_gap.set_title(f"gap {result.gap[-1]:.1e} after {result.n_iter} epochs",
-                                  fontsize=10, color=OK_COLOR)
+            self.ax_gap.set_title("stopped by scikit-learn's rule" if result.converged
+                                  else "ran out of epochs", fontsize=10,
+                                  color=OK_COLOR if result.converged else BAD_COLOR)
         self.ax_coef.set_title("averaged coef_" if result.average else "coef_", fontsize=10)
         rule = {"constant": "eta0", "invscaling": f"eta0 / t^{self.power_t:g}",
                 "optimal": "1 / (alpha (t0 + t - 1))",

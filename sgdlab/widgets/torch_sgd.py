@@ -21,7 +21,7 @@ from matplotlib.ticker import LogFormatter, NullLocator
 from sgdlab import _validate as check
 from sgdlab import data, losses, nets, train
 from sgdlab.i18n import _
-from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
+from sgdlab.widgets.base import LOG_TICKS, Explorer, decades, flag
 
 TOLERANCE = 1e-10
 """Largest relative difference between the torch and sgdlab weights counted as agreement."""
@@ -172,7 +172,7 @@ class TorchSGDExplorer(Explorer):
         ax.set_xlim(0, self.epochs)
         ax.set_xticks(ticks)
         ax.set_ylabel("training loss")
-        ax.legend(fontsize="small", loc="upper right")
+        legend = ax.legend(fontsize="small", loc="upper right", framealpha=1)
         ax = self.ax_diff
         (self.line_diff,) = ax.plot([], [], color="C2", linewidth=1.4)
         ax.axhline(TOLERANCE, color="crimson", linestyle="--", linewidth=1,
@@ -188,14 +188,21 @@ class TorchSGDExplorer(Explorer):
         ax.set_ylabel("|w_torch - w_sgdlab| / |w_sgdlab|")
         ax.set_title(f"weights, step by step (0 drawn at {_FLOOR:.0e})", fontsize="medium")
         ax.legend(fontsize="small", loc="upper right")
-        # the loss panel rescales, and its title and x label name the run: its axes, texts
-        # and curves are redrawn, its frame stays in the kept background
-        self.ax_loss.set_title("lr", fontsize="medium")  # a stand-in, left out of it
-        self.animate(self.ax_loss.xaxis, self.ax_loss.yaxis, self.line_batch, self.line_numpy,
-                     self.line_torch, self.line_min, self.text_min, self.mark_div,
-                     self.text_div, self.ax_loss.title, self.ax_loss.get_legend(),
+        # A redraw paints the curves (and the frames over their ends). The loss panel's
+        # range (in whole decades), its title and x label (the task, the batch size), the
+        # least possible loss and the "diverged" banner go with the kept backgrounds
+        # (background_key): text is the costliest thing to draw, and the numbers are in
+        # the status line. The legend is pasted on top.
+        self.ax_loss.set_title("lr", fontsize="medium")  # a stand-in of the real height
+        self.animate(self.line_batch, self.line_numpy, self.line_torch, self.mark_div,
                      self.line_diff, *self.ax_loss.spines.values(),
-                     *self.ax_diff.spines.values())  # frames over the curves' ends
+                     *self.ax_diff.spines.values())
+        self.overlay(legend)
+
+    def background_key(self) -> tuple:
+        """The loss panel's range, title, x label, least loss and banner."""
+        return (self.ax_loss.get_ylim(), self.ax_loss.get_title(), self.ax_loss.get_xlabel(),
+                self.text_min.get_visible(), self.text_div.get_text())
 
     def compute(self, task, lr, batch_size, momentum, nesterov) -> TorchSGDResult:
         t = self.tasks[task]
@@ -206,7 +213,7 @@ class TorchSGDExplorer(Explorer):
         total = self.epochs * per_epoch
         kwargs = dict(epochs=self.epochs, batch_size=batch_size, momentum=momentum,
                       nesterov=use_nesterov, rng=self.seed,
-                      full_loss_every=max(1, total // 60))
+                      full_loss_every=max(1, total // 20))
         w0 = np.zeros(p.dim)
         numpy_run = train.run(p, w0, lr, **kwargs)
         with _one_thread():
@@ -238,23 +245,22 @@ class TorchSGDExplorer(Explorer):
         self.text_min.set_visible(minimum is not None)
         if h_np.diverged:
             self.mark_div.set_data([h_np.full_loss_steps[-1] / per_epoch], [h_np.full_loss[-1]])
-            self.text_div.set_text(f"diverged at step {h_np.diverged_at}")
+            self.text_div.set_text("diverged")
         else:
             self.mark_div.set_data([], [])
             self.text_div.set_text("")
         # Scale to the full losses: a tiny minibatch loss must not squash the curves.
         shown = [h.full_loss[np.isfinite(h.full_loss) & (h.full_loss > 0)] for h in (h_np, h_t)]
         shown = np.concatenate(shown + ([[minimum]] if minimum is not None else []))
-        self.ax_loss.set_ylim(shown.min() / 1.3, shown.max() * 1.3)
-        kind = ", Nesterov" if r.nesterov else ""
-        self.ax_loss.set_title(f"{r.task.name}: lr {r.lr:.3g}, momentum {r.momentum:g}{kind}",
-                               fontsize="medium")
+        self.ax_loss.set_ylim(*decades(shown.min() / 1.3, shown.max() * 1.3))
+        self.ax_loss.set_title(r.task.name, fontsize="medium")
         self.ax_loss.set_xlabel(f"epoch ({self.epochs} epochs = {self.epochs * per_epoch} "
                                 f"steps of {h_np.batch_size} rows)")
         shown = np.where(np.isfinite(r.rel_diff), np.maximum(r.rel_diff, _FLOOR), 1e2)
         self.line_diff.set_data(np.arange(len(shown)) / per_epoch, shown)
 
-        parts = []
+        kind = ", Nesterov" if r.nesterov else ""
+        parts = [f"lr {r.lr:.3g}, momentum {r.momentum:g}{kind}"]  # the figure's title once
         if r.nesterov_ignored:
             parts.append(flag(_("Nesterov needs momentum > 0 (torch raises a ValueError): "
                                 "plain SGD shown"), False))
