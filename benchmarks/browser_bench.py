@@ -14,6 +14,13 @@ changes; the next and previous options are picked instead (Playwright's
 event. Each control: one move not counted (warm-up), then ``repeats`` timed moves, one at
 a time with the kernel idle in between.
 
+Every move is a new setting, as for a learner exploring: the explorer's cache of recent
+settings (``Explorer.CACHED_SETTINGS``) is switched off in the benchmark's kernels, so
+that moving back and forth between two values is not served from it. ``--cached`` keeps
+the cache, and so times what moving back to a setting seen before costs. Kept
+backgrounds (the parts of the figure that do not change) stay on in both modes: they are
+drawn once per session, when the explorer opens or first needs one.
+
 In the same run and the same page set-up, the floor: an ``IntSlider`` whose callback
 sets one of two fixed small PNGs on an ``Image``, timed the same way, at the start and
 at the end of the run. The kernel side of every move is the explorer's own
@@ -21,6 +28,7 @@ at the end of the run. The kernel side of every move is the explorer's own
 
     python benchmarks/browser_bench.py            # 15 timed moves per control
     python benchmarks/browser_bench.py --quick    # 3 per control
+    python benchmarks/browser_bench.py --cached   # settings seen before come from the cache
     python benchmarks/benchmark.py --only browser [--quick]
 
 Needs playwright and Debian's Chromium (/usr/bin/chromium), like tests/test_browser.py,
@@ -167,14 +175,17 @@ def _logger(log_path: str):
     return log
 
 
-def instrument(module: str, cls: str, log_path: str):
+def instrument(module: str, cls: str, log_path: str, cached: bool = False):
     """In a kernel: build ``module.cls()``, tag its controls and image for the page, log
     each control change's kernel time after the explorer has redrawn, and return the
-    explorer's widget to display. The first log line is the control plan."""
+    explorer's widget to display. The first log line is the control plan. Unless
+    ``cached``, the explorer keeps no recent settings: every move computes and draws."""
     log = _logger(log_path)
     start = time.perf_counter()
     explorer = getattr(importlib.import_module(module), cls)()
     built = time.perf_counter() - start
+    if not cached:
+        explorer.CACHED_SETTINGS = 0
     plans, unsupported = explorer_plan(explorer.controls)
     shown = [explorer.image.value]
     for name, control in explorer.controls.items():
@@ -314,14 +325,14 @@ def explorer_items() -> list[Item]:
             for cls in benchmark.explorer_classes()]
 
 
-def write_notebook(item: Item, folder: Path) -> tuple[str, Path]:
+def write_notebook(item: Item, folder: Path, cached: bool = False) -> tuple[str, Path]:
     """A one-cell scratch notebook that shows ``item``; returns (its path relative to
     the server root, the log file its kernel writes)."""
     import nbformat
 
     log = folder / f"{item.stem}.jsonl"
     if item.cls:
-        call = f"instrument({item.module!r}, {item.cls!r}, {str(log)!r})"
+        call = f"instrument({item.module!r}, {item.cls!r}, {str(log)!r}, cached={cached!r})"
     else:
         call = f"instrument_floor({str(log)!r})"
     source = (f"import sys\nsys.path.insert(0, {str(BENCH_DIR)!r})\n"
@@ -371,10 +382,11 @@ def time_move(lab, control, plan: ControlPlan, key: str, log: Path, timeout: flo
 
 
 def measure_item(lab, item: Item, folder: Path, repeats: int, *, settle: float = 0.15,
-                 timeout: float = 30.0) -> tuple[list[ControlResult], dict]:
+                 timeout: float = 30.0, cached: bool = False
+                 ) -> tuple[list[ControlResult], dict]:
     """Open ``item``'s scratch notebook, time every control, close it. Returns the results
     per control and the plan line its kernel logged ({} when it never got that far)."""
-    path, log = write_notebook(item, folder)
+    path, log = write_notebook(item, folder, cached)
     lab.open(path)
     try:
         lab.run_all()
@@ -511,7 +523,7 @@ def load_average() -> str:
 
 
 def run(repeats: int = 15, only: list[str] | None = None, json_path: Path | None = None,
-        out=sys.stdout) -> int:
+        out=sys.stdout, cached: bool = False) -> int:
     """Measure every control of every explorer (or those whose label is in ``only``),
     the floor before and after; print the table. Returns 0, or 1 when Chromium or
     playwright is missing or a control could not be measured."""
@@ -525,6 +537,8 @@ def run(repeats: int = 15, only: list[str] | None = None, json_path: Path | None
 
     say("\n## Browser: key press on a control -> the explorer's new image in the page "
         "(JupyterLab, headless Chromium)")
+    say("every move a new setting (the explorers' cache of recent settings off)" if not cached
+        else "moves between two settings, served from the explorers' cache after the first")
     chromium = find_chromium()
     try:
         from playwright.sync_api import sync_playwright
@@ -559,7 +573,8 @@ def run(repeats: int = 15, only: list[str] | None = None, json_path: Path | None
                     for item in sequence:
                         say(f"  measuring {item.label} ...")
                         try:
-                            found, plan_line = measure_item(lab, item, root, repeats)
+                            found, plan_line = measure_item(lab, item, root, repeats,
+                                                            cached=cached)
                         except Exception as exc:  # one explorer's failure is reported
                             found = [ControlResult(item.label, "(all)",
                                                    problems=[f"{type(exc).__name__}: {exc}"])]
@@ -657,13 +672,16 @@ def main(argv: list[str]) -> int:
                         help="timed moves per control (default 15, or 3 with --quick)")
     parser.add_argument("--explorer", action="append", default=None,
                         help="only this explorer (e.g. Momentum); may be repeated")
+    parser.add_argument("--cached", action="store_true",
+                        help="keep the explorers' cache of recent settings (default: off, "
+                             "so that every move computes and draws)")
     parser.add_argument("--json", type=Path, default=None,
                         help="also write every timing to this JSON file")
     args = parser.parse_args(argv)
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 15)
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")
-    return run(repeats, args.explorer, args.json)
+    return run(repeats, args.explorer, args.json, cached=args.cached)
 
 
 if __name__ == "__main__":

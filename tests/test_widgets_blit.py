@@ -98,3 +98,30 @@ def test_a_setting_seen_before_comes_back_without_a_new_run():
     explorer.set(lr=first)  # pushed out by the three newer settings: run again
     assert len(calls) == 5
     np.testing.assert_array_equal(explorer.result, first_result)
+
+    explorer.CACHED_SETTINGS = 0  # what the browser benchmark does: every move runs
+    explorer.set(lr=0.5)
+    explorer.set(lr=first)
+    assert len(calls) == 7 and explorer.error is None and not explorer._drawn
+
+
+def test_kept_backgrounds_are_bounded_and_reused():
+    """One background per key, drawn the first time the key is needed, the oldest
+    dropped beyond KEPT_BACKGROUNDS; overlays (legends) come with each background."""
+    from sgdlab.widgets.gd import LearningRateExplorer
+
+    explorer = LearningRateExplorer()
+    explorer.CACHED_SETTINGS = 0  # every move draws
+    top, bottom = (10 ** explorer.controls["lr"].max, 10 ** explorer.controls["lr"].min)
+    explorer.set(lr=top)  # diverges: the red title's background
+    assert list(explorer._backgrounds) == [False, True]
+    kept = explorer._backgrounds[False]
+    explorer.set(lr=bottom)  # reused, not drawn again
+    assert explorer._backgrounds[False] is kept and list(explorer._backgrounds) == [True, False]
+    assert all(len(stamps) == 1 for _, stamps in explorer._backgrounds.values())
+    explorer.KEPT_BACKGROUNDS = 1
+    explorer.set(lr=top)
+    assert list(explorer._backgrounds) == [True]
+    explorer.set(lr=bottom)
+    assert list(explorer._backgrounds) == [False] and explorer._backgrounds[False] is not kept
+    assert explorer.error is None

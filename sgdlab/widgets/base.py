@@ -128,7 +128,13 @@ class Explorer:
         key = self.background_key()
         if key in self._backgrounds:
             self._backgrounds[key] = self._backgrounds.pop(key)  # the most recent last
-            return self._backgrounds[key]
+        else:
+            self._backgrounds[key] = self._draw_background()
+        while len(self._backgrounds) > max(self.KEPT_BACKGROUNDS, 1):
+            del self._backgrounds[next(iter(self._backgrounds))]
+        return self._backgrounds[key]
+
+    def _draw_background(self) -> tuple[Any, list]:
         canvas = FigureCanvasAgg(self.fig)
         canvas.draw()
         background = canvas.copy_from_bbox(self.fig.bbox)
@@ -141,10 +147,7 @@ class Explorer:
                 # pixels and antialiased, and the copy drops a last partial pixel
                 box = artist.get_window_extent(renderer).padded(2)
                 stamps.append(canvas.copy_from_bbox(box))
-        self._backgrounds[key] = (background, stamps)
-        while len(self._backgrounds) > self.KEPT_BACKGROUNDS:
-            del self._backgrounds[next(iter(self._backgrounds))]
-        return self._backgrounds[key]
+        return background, stamps
 
     def _png(self) -> bytes:
         """The figure as PNG bytes: at most 256 colours, light compression."""
