@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import sklearn
 import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
@@ -206,7 +207,10 @@ class SklearnExplorer(Explorer):
     def _fit(self, max_iter: int, **setting) -> tuple[SGDRegressor | None, bool]:
         """Fit with ``max_iter`` epochs; returns the estimator (None when scikit-learn
         raised its overflow error) and whether it warned that it did not converge."""
-        with warnings.catch_warnings(record=True) as caught:
+        # The data are the explorer's own, checked once when it was built: scikit-learn's
+        # input and parameter checks would cost more than the epochs themselves.
+        with warnings.catch_warnings(record=True) as caught, sklearn.config_context(
+                assume_finite=True, skip_parameter_validation=True):
             warnings.simplefilter("always")
             try:
                 est = self._estimator(max_iter=max_iter, **setting).fit(self.X, self.y)
