@@ -826,7 +826,8 @@ JS_RENDERED = """() => {
     headings: nb.querySelectorAll('.jp-RenderedMarkdown h1').length,
     subheadings: nb.querySelectorAll('.jp-RenderedMarkdown h2, .jp-RenderedMarkdown h3').length,
     han: (plain.match(/[\\u4e00-\\u9fff]/g) || []).length,
-    firstVisible: !!(first && first.offsetParent !== null && first.getBoundingClientRect().height > 0),
+    firstVisible: !!(first && first.offsetParent !== null
+                     && first.getBoundingClientRect().height > 0),
     errorOutputs: nb.querySelectorAll('[data-mime-type="application/vnd.jupyter.error"],'
         + '[data-mime-type="application/vnd.jupyter.stderr"], .jp-mod-error').length,
   };
