@@ -98,8 +98,9 @@ class SaddleExplorer(Explorer):
                 noise: float) -> str:
         """The one-line status: what happened and the reason for it (in the learner's
         language; ``GD`` and ``SGD`` stay as they are)."""
+        name = _("momentum") if method == "momentum" else method
         head = _("{method}, y0 = {offset}, lr = {lr}: ").format(
-            method=_("momentum") if method == "momentum" else method, offset=f"{offset:g}", lr=f"{lr:.2f}")
+            method=name, offset=f"{offset:g}", lr=f"{lr:.2f}")
         noisy = method == "SGD" and noise > 0
         if result.diverged:
             bump = _("momentum's overshoot") if method == "momentum" else (
