@@ -431,10 +431,23 @@ def move_output_folder(app: Sphinx) -> None:
         output_folder=str(cache.parent / "jupyter_execute"))
 
 
+def fix_chinese_search(app: Sphinx) -> None:
+    """Sphinx 9.0's Chinese search ships the English JavaScript stemmer but announces it
+    as ``window.Stemmer = ChineseStemmer``, a name nothing defines: every page of the
+    Chinese edition would raise a JavaScript error. Name the stemmer it ships."""
+    if not app.config.language.startswith("zh"):
+        return
+    from sphinx.search import zh
+
+    if zh.SearchChinese.js_stemmer_rawcode == "english-stemmer.js":
+        zh.SearchChinese.language_name = "English"
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("sgdlab_binder_base", BINDER_BASE, "html")
     app.add_config_value("sgdlab_edition", "en", "env", types=[str])
     app.connect("builder-inited", move_output_folder, priority=900)  # after myst-nb's
+    app.connect("builder-inited", fix_chinese_search)
     app.connect("source-read", add_course_map)
     app.add_transform(CoursePage)
     app.connect("doctree-read", drop_widget_state)

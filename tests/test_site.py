@@ -10,7 +10,8 @@ links and anchors resolve, and axe-core finds no serious or critical violation.
 
 Both editions are built, at the same time, as ``course.py site`` builds them: English in
 the folder's root, Chinese in ``zh/`` (its own execution cache, so its outputs are the
-Chinese ones). One server and one browser check every page of both; each page's language
+Chinese ones). One server serves both; a few browsers share their pages out and check
+every page of both (see ``WORKERS``); each page's language
 switch leads to its twin in the other edition and back, and the explorers' status lines
 under their stills are Chinese on the Chinese pages.
 
@@ -22,6 +23,7 @@ changed page, and that every check fails on the planted page.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -263,13 +265,16 @@ def test_explorer_status_lines_speak_the_language_of_the_edition(built):
     assert counted >= 8, "an explorer's status line is missing under its still"
 
 
+#: Browsers checking pages at the same time (the pages of both editions are shared out).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
 @needs_chromium
-def test_every_page_passes_in_a_browser(built, browser, served):
-    axe = ss.axe_script()
+def test_every_page_passes_in_a_browser(built, served):
     pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html"))
-    report = {page: ss.check_page(browser, served, page, axe) for page in pages}
     full = html_name(NOTEBOOKS[0])  # one page scanned with its code listings too
-    report[f"{full} (code included)"] = ss.check_page(browser, served, full, axe, ())
+    report = ss.check_pages(served, pages, ss.axe_script(), chromium=CHROMIUM,
+                            args=CHROMIUM_ARGS, workers=WORKERS, with_code=(full,))
     bad = {page: problems for page, problems in report.items() if problems}
     assert not bad, json.dumps(bad, indent=1)
     assert len(report) >= len(NOTEBOOKS + STUDENT + ZH_NOTEBOOKS + ZH_STUDENT) + 4
@@ -279,7 +284,8 @@ def test_every_page_passes_in_a_browser(built, browser, served):
 @pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
 def test_the_language_switch_is_visible_and_leads_there_and_back(built, browser, served,
                                                                  width, height):
-    page = browser.new_page(viewport={"width": width, "height": height})
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
     try:
         start = html_name(NOTEBOOKS[3])
         page.goto(served.url(start))
