@@ -915,11 +915,13 @@ def check_rendering(lab: JupyterLab, path: str, *, settle: float = 20.0,
     return report
 
 
-#: A notebook that must fail the rendering check: a TeX error, maths left raw (unbalanced
-#: braces, which no renderer typesets), no heading, no Chinese, and an error output.
+#: A notebook that must fail the rendering check: formulas MathJax cannot read (JupyterLab
+#: leaves such a formula as its TeX, reported as "maths left as TeX"), no heading, no
+#: Chinese, and an error output.
 RENDER_PLANTED_PATH = "_browser_selfcheck/unrendered.ipynb"
-RENDER_PLANTED_EXPECTED = ("maths error", "maths left as TeX", "no heading rendered",
-                           "hardly any Chinese text", "error output(s) shown")
+RENDER_PLANTED_EXPECTED = ("maths left as TeX: $$\\frac{1}{2", "maths left as TeX: $\\frac",
+                           "no heading rendered", "hardly any Chinese text",
+                           "error output(s) shown")
 
 
 def write_unrendered_notebook(root: Path) -> str:
@@ -932,7 +934,8 @@ def write_unrendered_notebook(root: Path) -> str:
         "error", ename="ZeroDivisionError", evalue="division by zero",
         traceback=["ZeroDivisionError: division by zero"])]
     nb.cells = [nbformat.v4.new_markdown_cell(
-                    "Plain English, with a command TeX does not know: $\\nosuchcommand{w}$."),
+                    "Plain English, a display formula with a brace left open: "
+                    "$$\\frac{1}{2$$"),
                 nbformat.v4.new_markdown_cell("An unbalanced formula: $\\frac{1}{2$."),
                 broken]
     target = root / RENDER_PLANTED_PATH
