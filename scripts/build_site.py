@@ -147,13 +147,15 @@ def main(argv: list[str] | None = None) -> int:
         return result.returncode
     for edition in editions:
         where = edition_out(args.out, edition)
-        others = [edition_out(args.out, e) for e in EDITIONS if e != edition]
-        pages = [p for p in where.rglob("*.html")
-                 if not any(o != where and o in p.parents for o in others)]
+        # the editions nested inside this one's folder (the Chinese one in _site/zh/)
+        inner = [o for e in EDITIONS if e != edition
+                 and where in (o := edition_out(args.out, e)).parents]
+        pages = [p for p in where.rglob("*.html") if not any(o in p.parents for o in inner)]
         print(f"{edition}: {len(pages)} HTML files in {where}")
+    zh = "; the Chinese edition at /zh/" if "zh_CN" in editions else ""
     print(f"Built {folder_size(args.out) / 1e6:.1f} MB in {seconds:.0f} s.\n"
           f"View it: python -m http.server -d {args.out} "
-          "(then open http://127.0.0.1:8000/; the Chinese edition at /zh/)")
+          f"(then open http://127.0.0.1:8000/{zh})")
     return 0
 
 
