@@ -10,7 +10,11 @@ The English notebooks, exercise solutions and README are the source. Their Chine
 lives in one gettext catalog per document under ``i18n/zh_CN/``:
 
 * a notebook's catalog has one entry per Markdown cell (generated navigation cells
-  aside): ``msgctxt`` is the cell id, ``msgid`` the cell's English source;
+  aside): ``msgctxt`` is the cell id, ``msgid`` the cell's English source; and one per
+  figure's alt text (a code cell's ``mystnb.image.alt`` metadata, which
+  ``site/alt_text.py`` writes and the website puts on the ``<img>``): ``msgctxt`` is
+  ``<cell id>/alt``. The Chinese twin's code cell gets the translated alt text in its
+  metadata; its source stays the English one;
 * README's catalog has one entry per block (a heading, a paragraph, a table, one item
   of a list): ``msgctxt`` is ``<section heading>/<n>``; code fences are copied.
 
@@ -173,9 +177,27 @@ def readme_entries() -> list[tuple[str, str]]:
         encoding="utf-8")) if b.key is not None]
 
 
+ALT = "/alt"
+
+
+def alt_text(cell: dict) -> str | None:
+    """A code cell's figure alt text (``mystnb.image.alt`` in its metadata), if any."""
+    return cell["metadata"].get("mystnb", {}).get("image", {}).get("alt")
+
+
+def alt_texts(doc: Path) -> list[tuple[str, str]]:
+    """(``<cell id>/alt``, English alt text) of each code cell whose figure has one."""
+    nb = json.loads(doc.read_text(encoding="utf-8"))
+    return [(cell["id"] + ALT, alt) for cell in nb["cells"]
+            if cell["cell_type"] == "code" and (alt := alt_text(cell))]
+
+
 def entries_of(doc: Path) -> list[tuple[str, str]]:
-    """(msgctxt, English msgid) for every translatable piece of ``doc``."""
-    return readme_entries() if doc.name == "README.md" else markdown_cells(doc)
+    """(msgctxt, English msgid) for every translatable piece of ``doc``: its Markdown
+    cells, then its figures' alt texts."""
+    if doc.name == "README.md":
+        return readme_entries()
+    return markdown_cells(doc) + alt_texts(doc)
 
 
 def all_documents() -> list[Path]:
@@ -637,6 +659,13 @@ def translated_notebook(doc: Path, *, allow_missing: bool,
         entries = zh_course(allow_missing)
     index = next((k for k, e in enumerate(entries or []) if e.name == doc.name), None)
     for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and alt_text(cell):
+            try:  # the code stays the English; only its figure's alt text is translated
+                cell["metadata"]["mystnb"]["image"]["alt"] = translation(
+                    po, cell["id"] + ALT, alt_text(cell), allow_missing=allow_missing)
+            except MissingTranslation as missing:
+                raise MissingTranslation(f"{catalog_path(doc).relative_to(ROOT)}: "
+                                         f"{missing}") from None
         if cell["cell_type"] != "markdown":
             continue  # code (and raw) cells: the English cell itself
         if build_nav.is_nav(cell):

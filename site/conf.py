@@ -7,7 +7,12 @@ shows is served from the site itself: MathJax is vendored from the ``sphinx-math
 wheel, the theme's fonts and icons come with its wheel, and widget views are replaced
 by the PNG that every explorer carries beside its widget (sgdlab.widgets.base).
 The course-specific parts (sidebar with reading times, the "run it" box, still images
-of the explorers) live in ``sgdlab_site.py`` beside this file.
+of the explorers, the language switch) live in ``sgdlab_site.py`` beside this file.
+
+Two editions are built from this one configuration (``scripts/build_site.py`` builds
+both): English (``SGDLAB_SITE_EDITION`` unset or ``en``) from README.md, notebooks/ and
+exercises/, and Chinese (``zh_CN``, into ``_site/zh/``) from README.zh-CN.md,
+notebooks/zh/ and exercises/zh/, with Sphinx's own words in Chinese.
 """
 
 from __future__ import annotations
@@ -20,24 +25,30 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from sgdlab_site import BINDER_BASE, REPOSITORY  # noqa: E402
+from sgdlab_site import BINDER_BASE, EDITIONS, REPOSITORY  # noqa: E402
+
+sgdlab_edition = os.environ.get("SGDLAB_SITE_EDITION", "en")
+if sgdlab_edition not in EDITIONS:
+    raise ValueError(f"SGDLAB_SITE_EDITION must be one of {sorted(EDITIONS)}; "
+                     f"got {sgdlab_edition!r}")
+EDITION = EDITIONS[sgdlab_edition]
 
 project = "SGD Lab"
 author = "the SGD Lab authors"
 copyright = "SGD Lab authors, MIT licence"  # noqa: A001 (Sphinx's name)
-language = "en"
+language = EDITION.language
 
 extensions = ["myst_nb", "sgdlab_site"]
 
 # --- sources: the course's files, in place -----------------------------------------
-root_doc = "README"
-include_patterns = ["README.md", "notebooks/*.ipynb", "exercises/README.md",
-                    "exercises/*.ipynb", "deploy/README.md"]
+root_doc = EDITION.root_doc
+include_patterns = list(EDITION.sources)
 # Folders Sphinx need not walk at all (include_patterns alone would still list them).
 exclude_patterns = [".*", "_site", "my-work", "node_modules", "artifacts", "build", "dist",
                     "exercises/solutions", "sgdlab", "tests", "scripts", "benchmarks",
                     "site", "**/.ipynb_checkpoints"]
 html_static_path = [str(HERE / "_static")]
+templates_path = [str(HERE / "_templates")]
 html_css_files = ["sgdlab.css"]
 
 # --- strictness: sphinx-build runs with -W --keep-going -n --------------------------
@@ -52,7 +63,7 @@ nb_execution_mode = "cache"
 nb_execution_cache_path = os.environ.get("SGDLAB_SITE_CACHE",
                                          str(ROOT / ".site-cache" / "jupyter"))
 # The student versions raise NotImplementedError by design: shown as handed out.
-nb_execution_excludepatterns = ["exercises/*"]
+nb_execution_excludepatterns = [EDITION.student_pattern]
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True  # a notebook that fails breaks the build
 nb_execution_show_tb = True
@@ -69,7 +80,7 @@ mathjax_path = "mathjax/tex-chtml.js"
 
 # --- theme --------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
-html_title = "SGD Lab"
+html_title = EDITION.title
 html_baseurl = ""
 html_last_updated_fmt = None
 html_copy_source = False
@@ -85,6 +96,8 @@ html_theme_options = {
     "use_fullscreen_button": False,
     # the theme's own launch menu would duplicate the "run it" box on every page
     "launch_buttons": {},
+    # the language switch ("中文" / "English") beside the theme's own buttons
+    "article_header_end": ["sgdlab-language-switch.html", "article-header-buttons.html"],
     "icon_links": [],
 }
 sgdlab_binder_base = BINDER_BASE

@@ -385,8 +385,9 @@ class JupyterLab:
         return self.page.evaluate(JS_STATE)
 
     # --- opening, running, closing ---------------------------------------------------
-    def open(self, path: str, timeout: float = 90.0) -> None:
-        """File > Open from Path; accept a "Select Kernel" dialog; wait for an idle kernel."""
+    def open(self, path: str, timeout: float = 90.0, *, kernel: bool = True) -> None:
+        """File > Open from Path; accept a "Select Kernel" dialog; wait for an idle kernel
+        (``kernel=False``: only until the notebook is shown, for a look at its text)."""
         if self.page is None:
             self.reload()
         self.path, self.page_errors, self.redraws = path, [], 0
@@ -406,8 +407,9 @@ class JupyterLab:
                     accept.first.click()
                 else:
                     raise AssertionError(f"{path}: unexpected dialog: {state['dialogs']}")
-            elif (state["ready"] and state["tab"] == name and state["kernel"].endswith("| Idle")
-                  and not state["kernel"].startswith("No Kernel")):
+            elif state["ready"] and state["tab"] == name and (not kernel or (
+                    state["kernel"].endswith("| Idle")
+                    and not state["kernel"].startswith("No Kernel"))):
                 # Collapse the file browser, as a learner might, to give the notebook room.
                 sidebar = self.page.locator(
                     ".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
@@ -459,6 +461,20 @@ class JupyterLab:
                 state="detached", timeout=timeout * 1000)
         finally:
             self.server.shutdown_kernels()
+
+    def close_unchanged(self, timeout: float = 15.0) -> None:
+        """File > Close Tab for a notebook that was only looked at (no "discard?" dialog,
+        unless JupyterLab asks anyway); its kernel is ended by the caller."""
+        self.menu("File", "Close Tab")
+        discard = self.page.locator(".jp-Dialog .jp-Dialog-button", has_text="Discard")
+        panel = self.page.locator(".jp-NotebookPanel").first
+        deadline = time.monotonic() + timeout
+        while panel.count() and time.monotonic() < deadline:
+            if discard.count():
+                discard.first.click()
+            time.sleep(0.1)
+        if panel.count():
+            raise AssertionError(f"{self.path}: the tab did not close within {timeout:.0f} s")
 
     # --- what went wrong ---------------------------------------------------------------
     def problems(self) -> list[str]:
@@ -777,3 +793,152 @@ def write_selfcheck_notebook(root: Path) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return SELFCHECK_PATH
+
+
+# --- opening a notebook without running it: does its text render? -------------------
+
+def chinese_notebooks(root: Path = ROOT) -> list[str]:
+    """Every generated Chinese notebook: the course and the exercises' student versions."""
+    paths = sorted(root.glob("notebooks/zh/*.ipynb")) + sorted(root.glob("exercises/zh/*.ipynb"))
+    return [p.relative_to(root).as_posix() for p in paths]
+
+
+# The rendered Markdown of the notebook shown: counts for "has it settled?", and what a
+# reader would see that is wrong (MathJax errors, maths left as TeX, no heading, no text).
+JS_RENDERED = """() => {
+  const nb = CURRENT_NOTEBOOK;
+  if (!nb) return null;
+  const cells = [...nb.querySelectorAll('.jp-MarkdownCell')];
+  const rendered = cells.filter(c => c.querySelector('.jp-RenderedMarkdown'));
+  const text = nb.cloneNode(true);
+  for (const el of text.querySelectorAll(
+      '.jp-InputArea-editor, .jp-CodeCell, pre, code, script, style, mjx-container'))
+    el.remove();
+  const plain = [...text.querySelectorAll('.jp-RenderedMarkdown')]
+      .map(e => e.textContent).join('\\n');
+  const short = t => (t || '').replace(/\\s+/g, ' ').trim().slice(0, 80);
+  const first = rendered.length ? rendered[0].querySelector('.jp-RenderedMarkdown') : null;
+  return {
+    markdown: cells.length,
+    rendered: rendered.length,
+    maths: nb.querySelectorAll('.jp-RenderedMarkdown mjx-container').length,
+    mathErrors: [...nb.querySelectorAll('mjx-merror, [data-mjx-error]')]
+        .map(m => short(m.getAttribute('data-mjx-error') || m.textContent)),
+    rawMaths: (plain.match(/\\$\\$[^$]{0,60}|\\$[^$\\s][^$\\n]{0,60}\\$/g) || []).map(short),
+    headings: nb.querySelectorAll('.jp-RenderedMarkdown h1').length,
+    subheadings: nb.querySelectorAll('.jp-RenderedMarkdown h2, .jp-RenderedMarkdown h3').length,
+    han: (plain.match(/[\\u4e00-\\u9fff]/g) || []).length,
+    firstVisible: !!(first && first.offsetParent !== null
+                     && first.getBoundingClientRect().height > 0),
+    errorOutputs: nb.querySelectorAll('[data-mime-type="application/vnd.jupyter.error"],'
+        + '[data-mime-type="application/vnd.jupyter.stderr"], .jp-mod-error').length,
+  };
+}""".replace("CURRENT_NOTEBOOK", _NOTEBOOK)
+
+
+def markdown_facts(path: Path) -> tuple[int, int]:
+    """(Markdown cells, those with maths: ``$`` outside code) of a notebook file."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+    maths = sum("$" in re.sub(r"```.*?```|`[^`]*`", " ", "".join(c["source"]), flags=re.S)
+                for c in cells)
+    return len(cells), maths
+
+
+def check_rendering(lab: JupyterLab, path: str, *, settle: float = 20.0,
+                    shots: Path = ARTIFACTS) -> NotebookReport:
+    """Open ``path`` WITHOUT running it and wait until its Markdown is rendered and its
+    maths typeset (the counts stop changing); report what a reader would see wrong: a
+    MathJax error, maths left as TeX, no heading, no Chinese text, an error shown, a
+    JavaScript error. The notebook is closed (its kernel ended) afterwards."""
+    report = NotebookReport(path)
+    start = time.monotonic()
+    expected_cells, expected_maths = markdown_facts(lab.server.root / path)
+    healthy = True
+    try:
+        lab.open(path, kernel=False)  # nothing runs: the kernel is not waited for
+        report.phases["open"] = time.monotonic() - start
+        facts, stable, last = None, 0, None
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline:
+            facts = lab.page.evaluate(JS_RENDERED)
+            done = (facts and facts["rendered"] == facts["markdown"] == expected_cells
+                    and (facts["maths"] > 0 or not expected_maths) and not facts["rawMaths"])
+            key = facts and (facts["rendered"], facts["maths"], len(facts["rawMaths"]))
+            stable = stable + 1 if done and key == last else 0
+            last = key
+            if stable >= 2:
+                break
+            time.sleep(0.15)
+        report.phases["render"] = time.monotonic() - start - report.phases["open"]
+        if not facts:
+            report.problems.append("no notebook is shown")
+        else:
+            if facts["rendered"] < expected_cells:
+                report.problems.append(f"{expected_cells - facts['rendered']} of "
+                                       f"{expected_cells} Markdown cell(s) not rendered")
+            if expected_maths and not facts["maths"]:
+                report.problems.append(f"no maths typeset ({expected_maths} cells have maths)")
+            report.problems += [f"maths error: {m}" for m in facts["mathErrors"]]
+            report.problems += [f"maths left as TeX: {m}" for m in facts["rawMaths"]]
+            if not facts["headings"]:
+                report.problems.append("no heading rendered")
+            if facts["han"] < 20:
+                report.problems.append(f"hardly any Chinese text ({facts['han']} characters)")
+            if not facts["firstVisible"]:
+                report.problems.append("the first Markdown cell is not visible")
+            if facts["errorOutputs"]:
+                report.problems.append(f"{facts['errorOutputs']} error output(s) shown")
+        report.problems += [f"JavaScript error in the page: {e}" for e in lab.page_errors]
+        report.problems += [p for p in lab.problems() if "did not run" not in p
+                            and p not in report.problems]
+    except Exception as exc:  # a timeout or a Playwright error is a problem too
+        report.problems.append(f"{type(exc).__name__}: {exc}")
+        healthy = False
+    finally:
+        if report.problems and healthy:
+            try:
+                report.screenshot = shots / ("render__" + artifact_name(path))
+                lab.screenshot(report.screenshot)
+            except Exception:
+                report.screenshot = None
+        try:
+            if healthy:
+                lab.close_unchanged()
+        except Exception as exc:
+            report.problems.append(f"closing failed: {type(exc).__name__}: {exc}")
+            healthy = False
+        if not healthy or report.problems:
+            lab.discard()
+        lab.server.shutdown_kernels()
+        report.seconds = time.monotonic() - start
+    return report
+
+
+#: A notebook that must fail the rendering check: formulas MathJax cannot read (JupyterLab
+#: leaves such a formula as its TeX, reported as "maths left as TeX"), no heading, no
+#: Chinese, and an error output.
+RENDER_PLANTED_PATH = "_browser_selfcheck/unrendered.ipynb"
+RENDER_PLANTED_EXPECTED = ("maths left as TeX: $$\\frac{1}{2", "maths left as TeX: $\\frac",
+                           "no heading rendered", "hardly any Chinese text",
+                           "error output(s) shown")
+
+
+def write_unrendered_notebook(root: Path) -> str:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    broken = nbformat.v4.new_code_cell("1 / 0")
+    broken.outputs = [nbformat.v4.new_output(
+        "error", ename="ZeroDivisionError", evalue="division by zero",
+        traceback=["ZeroDivisionError: division by zero"])]
+    nb.cells = [nbformat.v4.new_markdown_cell(
+                    "Plain English, a display formula with a brace left open: "
+                    "$$\\frac{1}{2$$"),
+                nbformat.v4.new_markdown_cell("An unbalanced formula: $\\frac{1}{2$."),
+                broken]
+    target = root / RENDER_PLANTED_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return RENDER_PLANTED_PATH

@@ -186,6 +186,42 @@ def check_page(context, server: SiteServer, page_path: str, axe: str,
     return problems
 
 
+def check_pages(server: SiteServer, pages: list[str], axe: str, *, chromium: str,
+                args: list[str], workers: int = 2,
+                with_code: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """:func:`check_page` for every page, shared among ``workers`` threads, each with its
+    own Chromium (Playwright's sync API is per thread). ``with_code``: pages checked a
+    second time with their code listings in the accessibility scan (reported as
+    ``"<page> (code included)"``). Returns {page: problems}."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(page, AXE_EXCLUDE) for page in pages] + [(page, ()) for page in with_code]
+    shares = [jobs[i::workers] for i in range(max(1, workers))]
+
+    def run(share: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
+        from playwright.sync_api import sync_playwright
+
+        out = {}
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=args)
+            try:
+                context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                              service_workers="block")
+                context.set_default_timeout(30_000)
+                for page, exclude in share:
+                    name = page if exclude else f"{page} (code included)"
+                    out[name] = check_page(context, server, page, axe, exclude)
+            finally:
+                browser.close()
+        return out
+
+    report: dict[str, list[str]] = {}
+    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+        for part in pool.map(run, shares):
+            report.update(part)
+    return report
+
+
 # --- a page that must fail every check: proof that the checks can fail ---------------
 PLANTED = "notebooks/99_planted.ipynb"
 PLANTED_HTML = """\

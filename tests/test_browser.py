@@ -9,6 +9,10 @@ figure without an error. Any traceback, error output, warning on stderr, widget 
 not render, explorer error status or dialog fails the notebook's test. A screenshot of
 each notebook goes to ``artifacts/browser/``.
 
+Every Chinese notebook (``notebooks/zh/``, ``exercises/zh/``) is also opened WITHOUT
+running it (quick): its Markdown must render, its maths be typeset without a MathJax error
+or TeX left over, with headings and Chinese text shown and no error.
+
 One JupyterLab server (on a temporary copy of the course, with throwaway settings) and one
 Chromium serve all the notebooks; each notebook gets a fresh kernel. Needs Chromium
 (``/usr/bin/chromium``; CI installs it) and playwright, and skips without them.
@@ -22,21 +26,27 @@ import pytest
 from browser_support import (
     ARTIFACTS,
     CHROMIUM_ARGS,
+    RENDER_PLANTED_EXPECTED,
+    RENDER_PLANTED_PATH,
     ROOT,
     SELFCHECK_EXPECTED,
     SELFCHECK_PATH,
     SELFCHECK_PLANTED,
     JupyterLab,
     check_notebook,
+    check_rendering,
+    chinese_notebooks,
     copy_course,
     course_notebooks,
     find_chromium,
     new_context,
     start_lab,
     write_selfcheck_notebook,
+    write_unrendered_notebook,
 )
 
 NOTEBOOKS = course_notebooks()
+CHINESE = chinese_notebooks()
 SUMMARIES: list[str] = []  # one line per notebook, written to artifacts/browser/summary.txt
 
 
@@ -57,6 +67,7 @@ def server(chromium, tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     copy_course(root)
     write_selfcheck_notebook(root)
+    write_unrendered_notebook(root)
     server = start_lab(root, tmp_path_factory.mktemp("jupyter"))
     try:
         yield server
@@ -106,3 +117,23 @@ def test_the_browser_check_catches_failures(lab):
     unexpected = [p for p in report.problems if not any(s in p for s in SELFCHECK_PLANTED)]
     assert not unexpected, f"problems that were not planted: {unexpected}"
     assert report.explorers == 1 and report.redraws > 0, report.summary()
+
+
+def test_every_chinese_notebook_is_there_to_open():
+    assert len(CHINESE) >= 19 and all("/zh/" in p for p in CHINESE), CHINESE
+
+
+@pytest.mark.parametrize("path", CHINESE)
+def test_chinese_notebook_renders_in_jupyterlab(path, lab):
+    """Opened, not run: rendered Markdown, typeset maths, headings, Chinese, no error."""
+    report = check_rendering(lab, path)
+    SUMMARIES.append(f"rendered only: {report.summary()}")
+    assert not report.problems, (
+        f"{path} in JupyterLab ({report.summary()}; screenshot {report.screenshot}):\n  - "
+        + "\n  - ".join(report.problems))
+
+
+def test_the_rendering_check_catches_failures(lab):
+    report = check_rendering(lab, RENDER_PLANTED_PATH, settle=6.0)
+    for expected in RENDER_PLANTED_EXPECTED:
+        assert any(expected in p for p in report.problems), (expected, report.problems)

@@ -27,6 +27,7 @@ sys.modules["i18n_script"] = i18n
 _spec.loader.exec_module(i18n)
 
 DOCS = i18n.all_documents()
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _id(path: Path) -> str:
@@ -74,6 +75,42 @@ def test_code_cells_are_the_english_ones(doc):
     english = ROOT / "exercises" / doc.name if doc.parent.name == "solutions" else doc
     assert twin.exists(), f"run python scripts/i18n.py build: {twin.name} is missing"
     assert _code_cells(twin) == _code_cells(english)
+
+
+def _alts(path: Path) -> dict[str, str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return {c["id"]: alt for c in nb["cells"] if (alt := i18n.alt_text(c))}
+
+
+@pytest.mark.parametrize("doc", [d for d in i18n.documents() if d.parent.name == "notebooks"],
+                         ids=_id)
+def test_figure_alt_texts_are_in_the_catalog_and_chinese_in_the_twin(doc):
+    """The website's alt text of each figure (code-cell metadata) is a catalog entry;
+    the twin carries its translation, its code cells stay the English ones."""
+    english, chinese = _alts(doc), _alts(i18n.output_path(doc))
+    assert english.keys() == chinese.keys()
+    po = i18n.load_catalog(doc)
+    for cell_id, alt in english.items():
+        entry = po.find(cell_id + i18n.ALT, by="msgctxt")
+        assert entry is not None and entry.msgid == alt, cell_id
+        assert chinese[cell_id] == entry.msgstr and HAN.search(chinese[cell_id]), cell_id
+
+
+def test_a_changed_alt_text_is_stale(tmp_path, monkeypatch):
+    doc = ROOT / "notebooks" / "00_start_here.ipynb"
+    nb = json.loads(doc.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if i18n.alt_text(c))
+    cell["metadata"]["mystnb"]["image"]["alt"] += " Changed."
+    copy = tmp_path / "notebooks" / doc.name
+    copy.parent.mkdir()
+    copy.write_text(json.dumps(nb), encoding="utf-8")
+    monkeypatch.setattr(i18n, "ROOT", tmp_path)
+    monkeypatch.setattr(i18n, "CATALOGS", tmp_path / "i18n" / "zh_CN")
+    (tmp_path / "i18n" / "zh_CN" / "notebooks").mkdir(parents=True)
+    shutil.copy2(ROOT / "i18n" / "zh_CN" / "notebooks" / "00_start_here.po",
+                 tmp_path / "i18n" / "zh_CN" / "notebooks" / "00_start_here.po")
+    problems = i18n.catalog_problems(copy)
+    assert any(f"{cell['id']}/alt: stale" in p for p in problems), problems
 
 
 def test_each_generated_folder_tells_sgdlab_its_language():

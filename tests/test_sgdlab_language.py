@@ -120,6 +120,29 @@ def test_an_explorer_status_line_speaks_chinese(monkeypatch):
     assert "-0.5" in chinese  # the numbers are the same
 
 
+def _ex09_answers():
+    return [("classify_stationary_point", lambda hessian, tol=1e-9: "Saddle", "四个标签"),
+            ("classify_stationary_point", lambda hessian, tol=1e-9: "minimum", "被判成了"),
+            ("escape_steps", lambda lr, curvature, offset, radius: 3.0, "int 类型"),
+            ("escape_steps", lambda lr, curvature, offset, radius: "3", "整数步数"),
+            ("adamw_step", lambda *args, **kwargs: (1, 2), "三个数组")]
+
+
+@pytest.mark.parametrize("task, answer, chinese", _ex09_answers(),
+                         ids=[f"{t}-{c}" for t, _a, c in _ex09_answers()])
+def test_ex09_shape_and_type_messages_speak_chinese(task, answer, chinese, monkeypatch):
+    """The messages about a result of the wrong kind, in notebook 09's exercises."""
+    from sgdlab.checks import ex09
+
+    monkeypatch.setenv(i18n.LANG_VARIABLE, "zh_CN")
+    with pytest.raises(CheckFailed) as failure:
+        getattr(ex09, f"check_{task}")(answer)
+    message = failure.value.message
+    assert chinese in message, message
+    assert not re.search(r"\bthe (result|first)\b|\breturn one of\b|\bclassified\b",
+                         message), message
+
+
 # --- the catalog ----------------------------------------------------------------------------
 def _po() -> polib.POFile:
     return polib.pofile(str(CATALOG), encoding="utf-8", wrapwidth=0)
@@ -191,7 +214,8 @@ EXPLORERS = [("sgdlab.widgets.intro", "ParabolaExplorer"),
              ("sgdlab.widgets.schedules", "ScheduleExplorer"),
              ("sgdlab.widgets.adaptive", "AdaptiveExplorer"),
              ("sgdlab.widgets.sklearn", "SklearnExplorer"),
-             ("sgdlab.widgets.torch_sgd", "TorchSGDExplorer")]
+             ("sgdlab.widgets.torch_sgd", "TorchSGDExplorer"),
+             ("sgdlab.widgets.saddle", "SaddleExplorer")]
 
 
 def _ends(control) -> list:

@@ -8,17 +8,27 @@ reference must resolve), into a temporary folder, with the course's execution ca
 loads and has alt text, the maths is rendered, no error or traceback is shown, internal
 links and anchors resolve, and axe-core finds no serious or critical violation.
 
+Both editions are built, at the same time, as ``course.py site`` builds them: English in
+the folder's root, Chinese in ``zh/`` (its own execution cache, so its outputs are the
+Chinese ones). One server serves both; a few browsers share their pages out and check
+every page of both (see ``WORKERS``); each page's language
+switch leads to its twin in the other edition and back, and the explorers' status lines
+under their stills are Chinese on the Chinese pages.
+
 A second build, of a copy of the course with one notebook changed and a planted broken
-page, shows that the cache runs exactly one notebook for the changed page, and that
-every check fails on the planted page.
+page (English edition only), shows that the cache runs exactly one notebook for the
+changed page, and that every check fails on the planted page.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -35,6 +45,9 @@ from jupyter_cache import get_cache  # noqa: E402
 
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("notebooks/*.ipynb"))
 STUDENT = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("exercises/*.ipynb"))
+ZH_NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("notebooks/zh/*.ipynb"))
+ZH_STUDENT = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("exercises/zh/*.ipynb"))
+HAN = re.compile(r"[\u4e00-\u9fff]")
 CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not installed (apt-get install chromium); the site "
@@ -50,7 +63,10 @@ def test_alt_text_metadata_is_in_the_notebooks():
 
 
 def html_name(path: str) -> str:
-    return path.rsplit(".", 1)[0] + ".html"
+    """A course file's page: ``notebooks/01_x.ipynb`` -> ``notebooks/01_x.html``; a file
+    of the Chinese edition is in its folder ``zh/`` (``zh/notebooks/zh/01_x.html``)."""
+    page = path.rsplit(".", 1)[0] + ".html"
+    return f"zh/{page}" if "/zh/" in f"/{path}" or path == "README.zh-CN.md" else page
 
 
 def cache_records(cache_dir: Path) -> dict[int, str]:
@@ -70,6 +86,14 @@ def built(tmp_path_factory) -> Path:
     result = build_site.build(out)
     assert result.returncode == 0, failure(result)
     return out
+
+
+@pytest.fixture(scope="module")
+def served(built):
+    """One server for both editions."""
+    server = ss.SiteServer(built)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +119,14 @@ def test_every_course_file_is_a_page(built):
     assert expected <= pages, sorted(expected - pages)
     assert not any(p.startswith("exercises/solutions") for p in pages), "solutions leaked"
     assert (built / "index.html").is_file(), "the entry page"
+    chinese = {html_name(p) for p in ["README.zh-CN.md"] + ZH_NOTEBOOKS + ZH_STUDENT}
+    assert len(chinese) == len(NOTEBOOKS) + len(STUDENT) + 1
+    assert chinese <= pages, sorted(chinese - pages)
+    assert "zh/index.html" in pages, "the Chinese edition's entry page"
+    assert not [p for p in pages if re.match(r"zh/(notebooks|exercises)/\d\d_", p)], \
+        "an English notebook in the Chinese edition"
+    assert not [p for p in pages if "/zh/" in f"/{p}" and not p.startswith("zh/")], \
+        "a Chinese notebook in the English edition"
 
 
 def test_notebooks_ran_through_the_cache_and_student_versions_did_not(built):
@@ -104,6 +136,16 @@ def test_notebooks_ran_through_the_cache_and_student_versions_did_not(built):
     for path in STUDENT:
         with pytest.raises(KeyError):
             cache.match_cache_notebook(json_nb(ROOT / path))
+    # the Chinese notebooks have the English code; their own cache keeps their outputs
+    zh_cache_dir = build_site.jupyter_cache(edition="zh_CN")
+    assert zh_cache_dir != build_site.jupyter_cache()
+    zh_cache = get_cache(str(zh_cache_dir))
+    for path in ZH_NOTEBOOKS:
+        record = zh_cache.match_cache_notebook(json_nb(ROOT / path))
+        assert Path(record.uri).parent == ROOT / "notebooks" / "zh", record.uri
+    for path in ZH_STUDENT:
+        with pytest.raises(KeyError):
+            zh_cache.match_cache_notebook(json_nb(ROOT / path))
 
 
 def json_nb(path: Path):
@@ -128,20 +170,138 @@ def test_sidebar_is_the_course_map_with_reading_times(built):
     assert "notebooks/03_minibatch_sgd.ipynb" in html
 
 
+def nav_of(html: str) -> str:
+    return html.split('class="bd-links', 1)[1].split("</nav>", 1)[0]
+
+
+def test_the_chinese_edition_has_its_course_map_run_it_box_and_sphinx_words(built):
+    page = html_name(ZH_NOTEBOOKS[3])
+    html = (built / page).read_text(encoding="utf-8")
+    assert '<html lang="zh-CN"' in html
+    nb = json.loads((ROOT / ZH_NOTEBOOKS[3]).read_text(encoding="utf-8"))
+    minutes = "".join(nb["cells"][0]["source"]).split("阅读时间：", 1)[1].split("；")[0]
+    minutes = minutes.split("。")[0].removeprefix("约").strip()
+    title = next(line[2:] for c in nb["cells"][1:] if c["cell_type"] == "markdown"
+                 for line in "".join(c["source"]).splitlines() if line.startswith("# "))
+    assert f"{title}（{minutes}）" in nav_of(html), (title, minutes)
+    assert HAN.search(minutes) and HAN.search(title)
+    landing = (built / "zh" / "README.zh-CN.html").read_text(encoding="utf-8")
+    order = [nav_of(landing).find(f'href="{p.rsplit(".", 1)[0]}.html"')
+             for p in ZH_NOTEBOOKS + ZH_STUDENT]
+    assert all(i >= 0 for i in order) and order == sorted(order), order
+    box = re.sub(r"<[^>]+>", "", html.split('id="run-it"', 1)[1].split("</div>", 1)[0])
+    assert "动手运行" in box and "python3 course.py lab --lang zh" in box
+    assert "mybinder.org/v2/gh/" in html and "notebooks/zh/03_minibatch_sgd.ipynb" in box
+    assert "urlpath=lab/tree/notebooks/zh/03_minibatch_sgd.ipynb" in html
+    assert "04_momentum.html" in html.split("prev-next-area")[1]
+    # Sphinx's and the theme's own words, in Chinese (language = "zh_CN")
+    assert all(words in html for words in ("跳转至主要内容", "搜索", "目录")), \
+        "Sphinx's words are not Chinese"
+    # the English landing page leads to the Chinese one, not to the repository
+    english = (built / "README.html").read_text(encoding="utf-8")
+    assert 'href="zh/README.zh-CN.html"' in english
+    assert "blob/HEAD/README.zh-CN.md" not in english
+
+
+SWITCH = re.compile(r'<a class="btn sgdlab-language-switch" href="([^"]+)"\s+'
+                    r'hreflang="([^"]+)"[^>]*>([^<]+)</a>')
+
+
+def switch_of(built: Path, page: str) -> tuple[str, str, str]:
+    """The page's language switch: (target page, relative to the site, hreflang, label)."""
+    found = SWITCH.findall((built / page).read_text(encoding="utf-8"))
+    assert len(found) == 1, (page, found)
+    href, lang, label = found[0]
+    target = urlsplit(urljoin(f"http://site/{page}", href)).path.lstrip("/")
+    return target, lang, label
+
+
+def expected_twin(page: str) -> str:
+    """``notebooks/01_x.html`` <-> ``zh/notebooks/zh/01_x.html``, README <-> README.zh-CN,
+    search and genindex to their namesakes; a page without twin to the other home."""
+    twins = {"README.html": "zh/README.zh-CN.html", "search.html": "zh/search.html",
+             "genindex.html": "zh/genindex.html"}
+    twins.update({html_name(en): html_name(zh) for en, zh in zip(
+        NOTEBOOKS + STUDENT, ZH_NOTEBOOKS + ZH_STUDENT, strict=True)})
+    back = {zh: en for en, zh in twins.items()}
+    if page in twins:
+        return twins[page]
+    if page in back:
+        return back[page]
+    return "README.html" if page.startswith("zh/") else "zh/README.zh-CN.html"
+
+
+def test_every_pages_language_switch_leads_to_its_twin_and_back(built):
+    pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html")
+                   if "_static" not in p.parts and p.name != "index.html")
+    chinese = [p for p in pages if p.startswith("zh/")]
+    assert len(chinese) >= len(ZH_NOTEBOOKS) + len(ZH_STUDENT) + 1
+    assert len(pages) - len(chinese) >= len(NOTEBOOKS) + len(STUDENT) + 1
+    for page in pages:
+        target, lang, label = switch_of(built, page)
+        assert target == expected_twin(page), (page, target)
+        assert (built / target).is_file(), (page, target)
+        assert (lang, label) == (("en", "English") if page.startswith("zh/") else
+                                 ("zh-CN", "中文")), (page, lang, label)
+        if expected_twin(target) == page:  # a true twin: its switch comes back
+            assert switch_of(built, target)[0] == page, (page, target)
+    assert expected_twin("deploy/README.html") == "zh/README.zh-CN.html"
+
+
+def test_explorer_status_lines_speak_the_language_of_the_edition(built):
+    """The notebooks ran in their edition's language: under each explorer's still its
+    status line (sgdlab.i18n), Chinese on the Chinese pages, English on the English."""
+    status = re.compile(r'<p class="sgdlab-status">(.*?)</p>', re.S)
+    counted = 0
+    for en, zh in zip(NOTEBOOKS, ZH_NOTEBOOKS, strict=True):
+        english = status.findall((built / html_name(en)).read_text(encoding="utf-8"))
+        chinese = status.findall((built / html_name(zh)).read_text(encoding="utf-8"))
+        assert len(english) == len(chinese), (en, english, chinese)
+        for line_en, line_zh in zip(english, chinese, strict=True):
+            assert not HAN.search(line_en) and re.search(r"[a-z]{4} [a-z]{3}", line_en), \
+                (en, line_en)
+            assert HAN.search(line_zh), (zh, line_zh)
+        counted += len(english)
+    assert counted >= 8, "an explorer's status line is missing under its still"
+
+
+#: Browsers checking pages at the same time (the pages of both editions are shared out).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
 @needs_chromium
-def test_every_page_passes_in_a_browser(built, browser):
-    server = ss.SiteServer(built)
-    axe = ss.axe_script()
-    try:
-        pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html"))
-        report = {page: ss.check_page(browser, server, page, axe) for page in pages}
-        full = html_name(NOTEBOOKS[0])  # one page scanned with its code listings too
-        report[f"{full} (code included)"] = ss.check_page(browser, server, full, axe, ())
-    finally:
-        server.stop()
+def test_every_page_passes_in_a_browser(built, served):
+    pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html"))
+    full = html_name(NOTEBOOKS[0])  # one page scanned with its code listings too
+    report = ss.check_pages(served, pages, ss.axe_script(), chromium=CHROMIUM,
+                            args=CHROMIUM_ARGS, workers=WORKERS, with_code=(full,))
     bad = {page: problems for page, problems in report.items() if problems}
     assert not bad, json.dumps(bad, indent=1)
-    assert len(report) >= len(NOTEBOOKS) + len(STUDENT) + 2
+    assert len(report) >= len(NOTEBOOKS + STUDENT + ZH_NOTEBOOKS + ZH_STUDENT) + 4
+
+
+@needs_chromium
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_the_language_switch_is_visible_and_leads_there_and_back(built, browser, served,
+                                                                 width, height):
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        start = html_name(NOTEBOOKS[3])
+        page.goto(served.url(start))
+        switch = page.locator("a.sgdlab-language-switch")
+        assert switch.is_visible() and switch.inner_text().strip() == "中文"
+        box = switch.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+        switch.click()
+        page.wait_for_url(served.url(html_name(ZH_NOTEBOOKS[3])))
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        back = page.locator("a.sgdlab-language-switch")
+        assert back.is_visible() and back.inner_text().strip() == "English"
+        back.click()
+        page.wait_for_url(served.url(start))
+    finally:
+        page.close()
 
 
 @needs_chromium
@@ -170,7 +330,7 @@ def test_one_changed_page_runs_one_notebook_and_a_planted_page_fails_every_check
     planted = ss.write_planted_notebook(src)
 
     out = tmp_path / "_site"
-    result = build_site.build(out, srcdir=src, cache=cache, strict=False)
+    result = build_site.build(out, srcdir=src, cache=cache, strict=False, editions=("en",))
     assert result.returncode == 0, failure(result)
     after = cache_records(jupyter)
     new = set(after) - set(before)

@@ -70,6 +70,9 @@ def test_explorer_bundle_carries_the_default_figure_beside_the_widget_view():
     assert "application/vnd.jupyter.widget-view+json" in bundle
     png = base64.b64decode(bundle["image/png"])
     assert png.startswith(b"\x89PNG") and png == explorer.image.value
+    # its plain-text form is the status line, without the HTML (the website shows it)
+    assert bundle["text/plain"].startswith("lr = ") and "<" not in bundle["text/plain"]
+    assert bundle["text/plain"].split(": ", 1)[1] in explorer.status.value
     explorer.controls["lr"].value = explorer.controls["lr"].max
     moved = base64.b64decode(explorer._repr_mimebundle_()["image/png"])
     assert moved == explorer.image.value and moved != png

@@ -301,7 +301,7 @@ def _call_adam(task, func, args, t, text, may_modify):
     if t == 1 and isinstance(raw, tuple | list) and len(raw) == 3 and all(
             isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in raw) and not all(
             _safe.all(_safe.isfinite(x)) for x in raw):
-        raise T_FROM_ZERO.fail(task, f"\n    your result holds NaN or inf\n    {text}")
+        raise T_FROM_ZERO.fail(task, _("\n    your result holds NaN or inf") + f"\n    {text}")
     return raw
 
 

@@ -150,8 +150,13 @@ HESSIAN_MESSAGES = {
 
 
 def _label_fallback(got, expected) -> str:
-    return f"a {expected} point is classified as {got!r}" if got in LABELS else \
-        "the result is not one of the four labels"
+    if got not in LABELS:
+        return _("the result is not one of the four labels")
+    says = {"minimum": _("a minimum point is classified as {got}"),
+            "maximum": _("a maximum point is classified as {got}"),
+            "saddle": _("a saddle point is classified as {got}"),
+            "degenerate": _("a degenerate point is classified as {got}")}
+    return says[expected].format(got=repr(got))
 
 
 @task_check("classify_stationary_point")
@@ -166,10 +171,10 @@ def check_classify_stationary_point(classify_stationary_point) -> int:
         text = call_text(task, args)
         got = call(task, classify_stationary_point, args)
         if not isinstance(got, str) or got not in LABELS:
-            raise CheckFailed(task, "the result is not one of the four labels"
-                                    f"\n    {text}\n    returned  {fmt(got)}"
-                                    f"\n    return one of {', '.join(map(repr, LABELS))} "
-                                    "(lower case, a str)")
+            raise CheckFailed(task, _("the result is not one of the four labels")
+                              + f"\n    {text}\n    returned  {fmt(got)}"
+                              + _("\n    return one of {labels} (lower case, a str)").format(
+                                  labels=", ".join(map(repr, LABELS))))
         rows.append((text, got, _truth(H, tol)))
         for key, value in _hessian_predictions(H, tol).items():
             preds[key].append(value)
@@ -256,11 +261,11 @@ def check_escape_steps(escape_steps) -> int:
         got = call(task, escape_steps, args)
         if isinstance(got, bool) or not isinstance(got, numbers.Integral):
             if isinstance(got, numbers.Real) and float(got).is_integer():
-                raise CheckFailed(task, "the result is not a whole number of type int"
-                                        f"\n    {text}\n    returned  {fmt(got)}"
-                                        "\n    a count of steps: return int(...)")
-            raise CheckFailed(task, "the result is not a whole number of steps"
-                                    f"\n    {text}\n    returned  {fmt(got)}")
+                raise CheckFailed(task, _("the result is not a whole number of type int")
+                                  + f"\n    {text}\n    returned  {fmt(got)}"
+                                  + _("\n    a count of steps: return int(...)"))
+            raise CheckFailed(task, _("the result is not a whole number of steps")
+                              + f"\n    {text}\n    returned  {fmt(got)}")
         rows.append((text, int(got), escape_reference(lr, c, y0, r)))
         for key, value in _escape_predictions(lr, c, y0, r).items():
             preds[key].append(value)
@@ -346,20 +351,20 @@ def _adamw_sequences(seed: int):
 def _expect_triple(task: str, got, d: int, text: str, t: int) -> tuple[np.ndarray, ...]:
     names = ("new_w", "new_m", "new_v")
     if not isinstance(got, tuple | list) or len(got) != 3:
-        raise CheckFailed(task, "the result is not a tuple of three arrays: the new weights, "
-                                "first moment and second moment"
-                                "\nReturn new_w, new_m, new_v"
-                                f"\n    {text}\n    returned  {fmt(got)}")
+        raise CheckFailed(task, _("the result is not a tuple of three arrays: the new "
+                                  "weights, first moment and second moment"
+                                  "\nReturn new_w, new_m, new_v")
+                          + f"\n    {text}\n    returned  {fmt(got)}")
     try:
         finite = all(_safe.all(_safe.isfinite(np.asarray(v, dtype=float))) for v in got)
     except (TypeError, ValueError):
         finite = True  # expect_array explains what is wrong with the type
     if not finite and t == 1:
-        raise CheckFailed(task, "the first step's result is not finite"
-                                f"\n    {text}\n    returned  {fmt(got)}"
-                                "\n    likely cause: a bias correction 1 - beta**(t - 1) is 0 "
-                                "at t = 1; t is 1 on the first call, so correct with "
-                                "beta1**t and beta2**t")
+        raise CheckFailed(task, _("the first step's result is not finite")
+                          + f"\n    {text}\n    returned  {fmt(got)}"
+                          + _("\n    likely cause: a bias correction 1 - beta**(t - 1) is 0 "
+                              "at t = 1; t is 1 on the first call, so correct with "
+                              "beta1**t and beta2**t"))
     return tuple(expect_array(task, v, (d,), what=n, context=text)
                  for n, v in zip(names, got, strict=True))
 
@@ -372,8 +377,10 @@ def _adamw_fallback(got, expected) -> str:
     names = ("new_w", "new_m", "new_v")
     wrong = [n for n, x, y in zip(names, got, expected, strict=True)
              if not close(x, y, rtol=1e-9, atol=1e-12)]
-    verb = "differs" if len(wrong) == 1 else "differ"
-    return f"{' and '.join(wrong)} {verb} from what torch.optim.AdamW computes"
+    if len(wrong) == 1:
+        return _("{name} differs from what torch.optim.AdamW computes").format(name=wrong[0])
+    return _("{names} differ from what torch.optim.AdamW computes").format(
+        names=_(" and ").join(wrong))
 
 
 @task_check("adamw_step")

@@ -19,8 +19,10 @@ nothing is swallowed.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import math
+import re
 import time
 import traceback
 from collections.abc import Hashable
@@ -221,10 +223,14 @@ class Explorer:
         """Jupyter shows an explorer as its widget. Beside the widget view the bundle
         carries the figure of the current setting as a PNG, which whatever has no widget
         manager shows instead: the course website, GitHub, nbviewer. JupyterLab prefers
-        the widget view, so a learner sees the live explorer."""
+        the widget view, so a learner sees the live explorer. Its plain-text form is the
+        status line (in the learner's language), which the website shows under the
+        still."""
         bundle = self.widget._repr_mimebundle_(**kwargs)
         if self.image.value:
             bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        if self.status.value:
+            bundle["text/plain"] = status_text(self.status.value)
         return bundle
 
 
@@ -241,6 +247,12 @@ def png_bytes(canvas: FigureCanvasAgg) -> bytes:
     rgb.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
         buffer, format="png", compress_level=1)
     return buffer.getvalue()
+
+
+def status_text(status: str) -> str:
+    """A status line's HTML (``flag`` colours, ``<br>``, entities) as plain text."""
+    text = re.sub(r"<br\s*/?>", "\n", status)
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
 def plain_tick(value: float, _pos=None) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sgdlab import plots
+from sgdlab.i18n import _
 from sgdlab.nonconvex import NoisySaddle, gd_escape_steps
 from sgdlab.train import History, run
 from sgdlab.widgets.base import Explorer, flag
@@ -95,44 +96,57 @@ class SaddleExplorer(Explorer):
 
     def verdict(self, result: History, *, method: str, offset: float, lr: float,
                 noise: float) -> str:
-        """The one-line status: what happened and the reason for it."""
-        head = f"{method}, y0 = {offset:g}, lr = {lr:.2f}: "
+        """The one-line status: what happened and the reason for it (in the learner's
+        language; ``GD`` and ``SGD`` stay as they are)."""
+        name = _("momentum") if method == "momentum" else method
+        head = _("{method}, y0 = {offset}, lr = {lr}: ").format(
+            method=name, offset=f"{offset:g}", lr=f"{lr:.2f}")
         noisy = method == "SGD" and noise > 0
         if result.diverged:
-            bump = "momentum's overshoot" if method == "momentum" else (
-                "a noisy step" if noisy else "an overshooting step")
-            return head + flag(f"diverged at step {result.diverged_at}: the learning rate is "
-                               f"too large; {bump} threw y onto the outer walls, whose "
-                               "curvature 3y² - 1 grows with y, and each step overshot more",
-                               False)
+            bump = _("momentum's overshoot") if method == "momentum" else (
+                _("a noisy step") if noisy else _("an overshooting step"))
+            return head + flag(_("diverged at step {step}: the learning rate is too large; "
+                                 "{bump} threw y onto the outer walls, whose curvature "
+                                 "3y² - 1 grows with y, and each step overshot more").format(
+                                     step=result.diverged_at, bump=bump), False)
         y = result.params[:, 1]
         left = np.abs(y) > RADIUS
         if not left.any():
             if offset == 0 and not noisy:
-                why = ("noise 0 makes SGD plain GD, " if method == "SGD" else "")
-                return head + flag(f"stuck at the saddle: {why}on the ridge y = 0 the "
-                                   "gradient has no y-component, so nothing moves y", False)
+                if method == "SGD":
+                    return head + flag(_("stuck at the saddle: noise 0 makes SGD plain GD, "
+                                         "on the ridge y = 0 the gradient has no "
+                                         "y-component, so nothing moves y"), False)
+                return head + flag(_("stuck at the saddle: on the ridge y = 0 the gradient "
+                                     "has no y-component, so nothing moves y"), False)
             need = int(np.ceil(np.log(RADIUS / max(offset, 1e-300))
                                / np.log(growth_factor(method, lr)))) if offset > 0 else None
-            why = (f"y grows only by a factor {growth_factor(method, lr):.3f} per step "
-                   f"(about {need} steps needed from y0)" if need
-                   else "the noise is too weak to push y off the ridge within 300 steps")
-            return head + flag(f"still at the saddle after {self.steps} steps: {why}", False)
+            why = (_("y grows only by a factor {factor} per step (about {need} steps needed "
+                     "from y0)").format(factor=f"{growth_factor(method, lr):.3f}", need=need)
+                   if need else
+                   _("the noise is too weak to push y off the ridge within {steps} steps"
+                     ).format(steps=self.steps))
+            return head + flag(_("still at the saddle after {steps} steps: {why}").format(
+                steps=self.steps, why=why), False)
         k = int(np.argmax(left))
         if offset == 0:
-            cause = ("the minibatch noise pushed y off the ridge, then the negative "
-                     "curvature grew it")
+            cause = _("the minibatch noise pushed y off the ridge, then the negative "
+                      "curvature grew it")
         elif noisy:
-            cause = "the offset and the minibatch noise grew along the negative curvature"
+            cause = _("the offset and the minibatch noise grew along the negative curvature")
         else:
-            cause = (f"the offset grew by a factor {growth_factor(method, lr):.3f} per step "
-                     "along the negative curvature")
+            cause = _("the offset grew by a factor {factor} per step along the negative "
+                      "curvature").format(factor=f"{growth_factor(method, lr):.3f}")
         if lr > 1 and method != "momentum":
-            return head + flag(f"left the saddle at step {k} ({cause}), but cannot settle: "
-                               "lr above 1 makes the minima unstable (curvature 2)", False)
+            return head + flag(_("left the saddle at step {step} ({cause}), but cannot "
+                                 "settle: lr above 1 makes the minima unstable (curvature 2)"
+                                 ).format(step=k, cause=cause), False)
         settled = abs(result.full_loss[-1] + 0.25) < 0.05
-        end = "and settled near a minimum" if settled else "still moving at the end"
-        return head + flag(f"left the saddle at step {k}, {end}: {cause}", True)
+        if settled:
+            text = _("left the saddle at step {step}, and settled near a minimum: {cause}")
+        else:
+            text = _("left the saddle at step {step}, still moving at the end: {cause}")
+        return head + flag(text.format(step=k, cause=cause), True)
 
 
 __all__ = ["SaddleExplorer", "growth_factor", "gd_escape_steps"]
