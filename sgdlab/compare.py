@@ -1,4 +1,5 @@
-"""Several optimizers on one problem: build them by name, tune a learning rate on a grid.
+"""Several optimizers on one problem: build them by name, race them side by side on a
+2-D function, tune a learning rate on a grid.
 
 The names are those of notebook 08: ``"SGD"``, ``"momentum"`` (heavy ball, torch's
 ``SGD(momentum=...)``), ``"Adagrad"``, ``"RMSprop"`` and ``"Adam"``; every one is an
@@ -16,11 +17,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from sgdlab import _validate as check
+from sgdlab.objectives import Objective2D
 from sgdlab.optim import SGD, Adagrad, Adam, RMSprop
 from sgdlab.optim.adaptive import betas_pair
 from sgdlab.train import History, run
@@ -65,6 +68,233 @@ def run_optimizer(problem, w0, name: str, lr: float, *, momentum: float = 0.9,
     """
     return run(problem, w0, lr, optimizer=make_optimizer(name, momentum=momentum, betas=betas),
                **run_kwargs)
+
+
+def race(objective: Objective2D, w0, lr: float, *, steps: int,
+         names: Sequence[str] = OPTIMIZERS, momentum: float = 0.9,
+         betas: tuple[float, float] = (0.9, 0.999),
+         divergence_factor: float = 1e4) -> dict[str, History]:
+    """Run several optimizers side by side on a 2-D function, all at once.
+
+    The same runs as ``run_optimizer(objective, w0, name, lr, momentum=momentum,
+    betas=betas, steps=steps, divergence_factor=divergence_factor)`` for each name, the
+    same numbers too, but the weights of all runs are the rows of one array ``W`` of shape
+    (k, 2): each step makes one call ``objective.grad(W)`` and one ``objective.value(W)``
+    for all rows, and applies every optimizer's rule (the arithmetic of its ``_update``,
+    in the same order) to its row in a few whole-array operations. A run that blows up is
+    stopped and flagged as ``run`` does it; the others go on without it.
+
+    Args:
+        objective: a 2-D test function (``sgdlab.objectives``), whose ``grad`` and
+            ``value`` take a stack of points of shape (k, 2).
+        w0: the common start, shape (2,).
+        lr: learning rate, > 0.
+        steps: steps per run, >= 1.
+        names: distinct names from :data:`OPTIMIZERS`, one row each.
+        momentum, betas: as :func:`make_optimizer`.
+        divergence_factor: as :func:`sgdlab.train.run`.
+
+    Returns:
+        name -> its :class:`~sgdlab.train.History`, in the order of ``names``. ``time``
+        is the wall-clock time of the race's steps so far, shared by all rows.
+
+    Example:
+        >>> from sgdlab.objectives import Rosenbrock
+        >>> runs = race(Rosenbrock(), [-1.5, 2.0], 1e-3, steps=300)
+        >>> [name for name, h in runs.items() if h.diverged]
+        []
+    """
+    check.instance("objective", objective, Objective2D,
+                   "a 2-D test function from sgdlab.objectives (Quadratic, Rosenbrock, ...)")
+    if type(objective).loss is not Objective2D.loss:
+        raise ValueError("objective must compute its loss as value(w) (race calls value "
+                         "on all rows at once); its class overrides loss")
+    w0 = check.float_array("w0", w0, shape=(2,))
+    lr = check.positive("lr", lr)
+    steps = check.integer("steps", steps)
+    names = _names(names)
+    momentum = check.in_range("momentum", momentum, 0.0, 1.0)
+    betas = betas_pair(betas)
+    divergence_factor = check.positive("divergence_factor", divergence_factor)
+    with np.errstate(all="ignore"):
+        loss0 = objective.loss(w0)
+    if not math.isfinite(loss0):
+        raise ValueError(f"w0 must be a point where the loss is finite; the loss at w0 is "
+                         f"{loss0}: start closer to the minimum")
+    rules = _Rules(names, lr, steps, momentum, betas)
+    with np.errstate(all="ignore"):
+        records = _race_loop(objective, w0, loss0, rules, steps,
+                             limit=divergence_factor * max(abs(loss0), 1.0))
+    return {name: records.history(row, lr) for row, name in enumerate(names)}
+
+
+def _names(names) -> tuple[str, ...]:
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise check.ArgumentTypeError(f"names must be a list of optimizer names from "
+                                      f"{', '.join(OPTIMIZERS)}, e.g. ['SGD', 'Adam']; "
+                                      f"got {check._kind(names)} {names!r}")
+    for name in names:
+        check.choice("names", name, OPTIMIZERS)
+    if not names or len(set(names)) != len(names):
+        raise ValueError(f"names must hold distinct optimizer names, at least one; got {names!r}")
+    return tuple(names)
+
+
+class _Rules:
+    """Every optimizer's update as one rule with a coefficient per row (shape (k, 1))::
+
+        u   = mu u + nu (g - gam u)          momentum buffer / Adam's m / plain g
+        acc = a acc + (b g) g                Adagrad's sum / RMSprop's and Adam's v
+        w  -= s_t (u / (sqrt(acc) / c_t + eps))
+
+    With coefficients 0 and 1 where a rule has no such term, every row computes exactly
+    what its optimizer's ``_update`` computes: x * 1, x + 0, x - 0 and x / 1 are exact.
+    ``s_t`` and ``c_t`` (Adam's bias corrections) have shape (steps, k, 1).
+    """
+
+    def __init__(self, names: tuple[str, ...], lr: float, steps: int, momentum: float,
+                 betas: tuple[float, float]):
+        k = len(names)
+        mu, nu, gam, a, b, eps, acc = (np.zeros((k, 1)) for _ in range(7))
+        self.s = np.full((steps, k, 1), lr)
+        self.c = np.ones((steps, k, 1))
+        for row, name in enumerate(names):
+            # the hyperparameters of the optimizer run_optimizer would build
+            opt = make_optimizer(name, momentum=momentum, betas=betas)([np.zeros(2)])
+            if isinstance(opt, SGD):  # b = momentum b + (1 - 0) g; plain SGD: b = g
+                assert (opt.dampening, opt.nesterov, opt.weight_decay) == (0.0, False, 0.0)
+                mu[row], nu[row], a[row], acc[row] = opt.momentum, 1.0, 1.0, 1.0
+            elif isinstance(opt, Adagrad):  # clr = lr / (1 + (t - 1) 0) = lr
+                assert (opt.lr_decay, opt.weight_decay) == (0.0, 0.0)
+                nu[row], a[row], b[row], eps[row] = 1.0, 1.0, 1.0, opt.eps
+                acc[row] = opt.sums[0][0]
+            elif isinstance(opt, RMSprop):
+                assert (opt.centered, opt.momentum, opt.weight_decay) == (False, 0.0, 0.0)
+                nu[row], a[row], b[row], eps[row] = 1.0, opt.alpha, 1 - opt.alpha, opt.eps
+            else:  # Adam: m += (1 - b1) (g - m); bias corrections at t = 1, 2, ...
+                assert isinstance(opt, Adam) and (opt.amsgrad, opt.weight_decay) == (False, 0.0)
+                b1, b2 = opt.betas
+                mu[row], nu[row], gam[row], a[row], b[row], eps[row] = (1.0, 1 - b1, 1.0, b2,
+                                                                      1 - b2, opt.eps)
+                self.s[:, row, 0] = [lr / (1 - b1**t) for t in range(1, steps + 1)]
+                self.c[:, row, 0] = [math.sqrt(1 - b2**t) for t in range(1, steps + 1)]
+        self.mu, self.nu, self.gam, self.a, self.b, self.eps = mu, nu, gam, a, b, eps
+        self.acc0 = acc
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only the rows ``rows`` (positions in the current arrays)."""
+        for name in ("mu", "nu", "gam", "a", "b", "eps", "acc0"):
+            setattr(self, name, getattr(self, name)[rows])
+        self.s, self.c = self.s[:, rows], self.c[:, rows]
+
+
+class _Records:
+    """What the race records, one column per row (see :class:`~sgdlab.train.History`):
+    weights (steps + 1, k, 2), full losses (steps + 1, k), gradients (steps, k, 2), the
+    shared clock (steps + 1,), and per row the steps taken, the number of full losses and
+    whether it diverged."""
+
+    def __init__(self, w0: np.ndarray, loss0: float, k: int, steps: int):
+        self.params = np.empty((steps + 1, k, 2))
+        self.params[0] = w0
+        self.full = np.empty((steps + 1, k))
+        self.full[0] = loss0
+        self.grads = np.zeros((steps, k, 2))
+        self.clock = np.zeros(steps + 1)
+        self.taken = np.full(k, steps)
+        self.n_full = np.full(k, steps + 1)
+        self.diverged = np.zeros(k, dtype=bool)
+
+    def stop(self, row: int, step: int, n_full: int) -> None:
+        self.taken[row], self.n_full[row], self.diverged[row] = step, n_full, True
+
+    def history(self, row: int, lr: float) -> History:
+        k, m = int(self.taken[row]), int(self.n_full[row])
+        params = self.params[: k + 1, row].copy()
+        final = params[np.all(np.isfinite(params), axis=1)][-1].copy()
+        full = self.full[:m, row].copy()
+        g = self.grads[:k, row]
+        return History(
+            params=params, loss=full[:k].copy(), full_loss=full,
+            full_loss_steps=np.arange(m), lr=np.full(k, lr),
+            grad_norm=np.sqrt(g[:, 0] * g[:, 0] + g[:, 1] * g[:, 1]),
+            samples_seen=np.zeros(k + 1, dtype=np.int64), time=self.clock[: k + 1].copy(),
+            diverged=bool(self.diverged[row]),
+            diverged_at=k if self.diverged[row] else None, n_samples=None, batch_size=None,
+            final=final)
+
+
+def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rules,
+               steps: int, *, limit: float) -> _Records:
+    """The race's steps, as ``sgdlab.train``'s general loop on each row: a row stops when
+    its gradient or weights are not finite (no full loss then) or when its full loss is
+    not finite or above ``limit`` (recorded).
+
+    ``live`` holds the rows still running, and ``W``, ``U``, ``acc`` and ``rules`` only
+    theirs. A non-finite gradient makes the row's new weights non-finite too (inf or NaN
+    reaches ``w`` through every rule: ``s_t > 0``, ``nu > 0``), so one ``W . W`` over all
+    rows tells whether any row must be looked at one by one, with ``run``'s own tests.
+    """
+    k = rules.mu.shape[0]
+    rec = _Records(w0, loss0, k, steps)
+    live = np.arange(k)
+    at = slice(None)  # where the live rows go in the records: all of them, or live
+    W = np.tile(w0, (k, 1))
+    U = np.zeros((k, 2))
+    acc = np.tile(rules.acc0, (1, 2))
+    D = np.empty((k, 2))
+    F_abs = np.empty(k)
+    elapsed = 0.0
+    perf, isfinite = time.perf_counter, math.isfinite
+    for t in range(steps):
+        start = perf()
+        G = objective.grad(W)
+        # u = mu u + nu (g - gam u)
+        np.multiply(rules.gam, U, out=D)
+        np.subtract(G, D, out=D)
+        D *= rules.nu
+        U *= rules.mu
+        U += D
+        # acc = a acc + (b g) g
+        np.multiply(rules.b, G, out=D)
+        D *= G
+        acc *= rules.a
+        acc += D
+        # w -= s (u / (sqrt(acc) / c + eps))
+        np.sqrt(acc, out=D)
+        D /= rules.c[t]
+        D += rules.eps
+        np.divide(U, D, out=D)
+        D *= rules.s[t]
+        W -= D
+        elapsed += perf() - start
+        rec.clock[t + 1] = elapsed
+        rec.grads[t, at] = G
+        rec.params[t + 1, at] = W
+        if not isfinite(np.vdot(W, W)):  # some row blew up (or only the sum overflowed)
+            bad_g = np.array([not isfinite(float(g @ g)) for g in G])
+            rec.params[t + 1, live[bad_g]] = np.nan  # as run: no step on such a gradient
+            gone = bad_g | [not isfinite(float(w @ w)) for w in W]
+            if gone.any():
+                for row in live[gone]:
+                    rec.stop(row, t + 1, t + 1)
+                live = at = live[~gone]
+                W, U, acc, D, F_abs = W[~gone], U[~gone], acc[~gone], D[~gone], F_abs[~gone]
+                rules.keep(~gone)
+                if live.size == 0:
+                    break
+        F = objective.value(W)
+        rec.full[t + 1, at] = F
+        if not np.abs(F, out=F_abs).max() <= limit:  # NaN and inf fail too
+            fine = F_abs <= limit
+            for row in live[~fine]:
+                rec.stop(row, t + 1, t + 2)
+            live = at = live[fine]
+            W, U, acc, D, F_abs = W[fine], U[fine], acc[fine], D[fine], F_abs[fine]
+            rules.keep(fine)
+            if live.size == 0:
+                break
+    return rec
 
 
 def _history(history) -> History:
