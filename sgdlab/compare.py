@@ -122,10 +122,10 @@ def race(objective: Objective2D, w0, lr: float, *, steps: int,
         raise ValueError(f"w0 must be a point where the loss is finite; the loss at w0 is "
                          f"{loss0}: start closer to the minimum")
     rules = _Rules(names, lr, steps, momentum, betas)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # a blown-up run is flagged, not warned about
         records = _race_loop(objective, w0, loss0, rules, steps,
                              limit=divergence_factor * max(abs(loss0), 1.0))
-    return {name: records.history(row, lr) for row, name in enumerate(names)}
+        return {name: records.history(row, lr) for row, name in enumerate(names)}
 
 
 def _names(names) -> tuple[str, ...]:
