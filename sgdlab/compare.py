@@ -128,7 +128,8 @@ def race(objective: Objective2D, w0, lr: float, *, steps: int,
         return {name: records.history(row, lr) for row, name in enumerate(names)}
 
 
-def _names(names) -> tuple[str, ...]:
+def _names(names: Sequence[str]) -> tuple[str, ...]:
+    """Check ``names``: a list of distinct names from :data:`OPTIMIZERS`, at least one."""
     if isinstance(names, str) or not isinstance(names, Sequence):
         raise check.ArgumentTypeError(f"names must be a list of optimizer names from "
                                       f"{', '.join(OPTIMIZERS)}, e.g. ['SGD', 'Adam']; "
