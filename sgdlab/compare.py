@@ -181,6 +181,10 @@ class _Rules:
                 self.c[:, row, 0] = [math.sqrt(1 - b2**t) for t in range(1, steps + 1)]
         self.mu, self.nu, self.gam, self.a, self.b, self.eps = mu, nu, gam, a, b, eps
         self.acc0 = acc
+        # terms that are exact no-ops on every row can be left out: without Adam, nu = 1
+        # and gam = 0 (u = mu u + g) and c = 1; with only SGD and momentum, the divisor is 1
+        self.adam = "Adam" in names
+        self.scaled = self.adam or "Adagrad" in names or "RMSprop" in names
 
     def keep(self, rows: np.ndarray) -> None:
         """Keep only the rows ``rows`` (positions in the current arrays)."""
@@ -251,22 +255,30 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
         start = perf()
         G = objective.grad(W)
         # u = mu u + nu (g - gam u)
-        np.multiply(rules.gam, U, out=D)
-        np.subtract(G, D, out=D)
-        D *= rules.nu
-        U *= rules.mu
-        U += D
-        # acc = a acc + (b g) g
-        np.multiply(rules.b, G, out=D)
-        D *= G
-        acc *= rules.a
-        acc += D
-        # w -= s (u / (sqrt(acc) / c + eps))
-        np.sqrt(acc, out=D)
-        D /= rules.c[t]
-        D += rules.eps
-        np.divide(U, D, out=D)
-        D *= rules.s[t]
+        if rules.adam:
+            np.multiply(rules.gam, U, out=D)
+            np.subtract(G, D, out=D)
+            D *= rules.nu
+            U *= rules.mu
+            U += D
+        else:
+            U *= rules.mu
+            U += G
+        if rules.scaled:
+            # acc = a acc + (b g) g
+            np.multiply(rules.b, G, out=D)
+            D *= G
+            acc *= rules.a
+            acc += D
+            # w -= s (u / (sqrt(acc) / c + eps))
+            np.sqrt(acc, out=D)
+            if rules.adam:
+                D /= rules.c[t]
+            D += rules.eps
+            np.divide(U, D, out=D)
+            D *= rules.s[t]
+        else:  # w -= s (u / 1)
+            np.multiply(U, rules.s[t], out=D)
         W -= D
         elapsed += perf() - start
         rec.clock[t + 1] = elapsed

@@ -61,6 +61,10 @@ def test_race_matches_run_optimizer_over_the_explorers_settings(problems, proble
                     alone = run_optimizer(objective, w0, name, float(lr), momentum=beta,
                                           betas=(beta, 0.999), steps=steps)
                     assert_same(raced[name], alone, (problem, lr, beta, name))
+                    # raced alone too: race leaves out the terms no chosen optimizer uses
+                    single = race(objective, w0, float(lr), steps=steps, names=[name],
+                                  momentum=beta, betas=(beta, 0.999))
+                    assert_same(single[name], alone, (problem, lr, beta, name, "alone"))
                     if alone.diverged:
                         diverged.add(name)
     # the grid reaches the runs that blow up, and their stopping step is checked too
