@@ -298,7 +298,8 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
                     break
         F = objective.value(W)
         rec.full[t + 1, at] = F
-        if not np.abs(F, out=F_abs).max() <= limit:  # NaN and inf fail too
+        # the largest |F| (NaN if any is NaN), without ndarray.max's Python wrapper
+        if not np.maximum.reduce(np.abs(F, out=F_abs)) <= limit:  # NaN and inf fail too
             fine = F_abs <= limit
             for row in live[~fine]:
                 rec.stop(row, t + 1, t + 2)
