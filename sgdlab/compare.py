@@ -142,7 +142,7 @@ def _names(names: Sequence[str]) -> tuple[str, ...]:
 
 
 class _Rules:
-    """Every optimizer's update as one rule with a coefficient per row (shape (k, 1))::
+    """Every optimizer's update as one rule with a coefficient per row::
 
         u   = mu u + nu (g - gam u)          momentum buffer / Adam's m / plain g
         acc = a acc + (b g) g                Adagrad's sum / RMSprop's and Adam's v
@@ -150,7 +150,8 @@ class _Rules:
 
     With coefficients 0 and 1 where a rule has no such term, every row computes exactly
     what its optimizer's ``_update`` computes: x * 1, x + 0, x - 0 and x / 1 are exact.
-    ``s_t`` and ``c_t`` (Adam's bias corrections) have shape (steps, k, 1).
+    The coefficients have shape (k, 2) (a row's two entries equal); ``s_t`` and ``c_t``
+    (Adam's bias corrections) shape (steps, k, 2).
     """
 
     def __init__(self, names: tuple[str, ...], lr: float, steps: int, momentum: float,
@@ -179,18 +180,14 @@ class _Rules:
                                                                       1 - b2, opt.eps)
                 self.s[:, row, 0] = [lr / (1 - b1**t) for t in range(1, steps + 1)]
                 self.c[:, row, 0] = [math.sqrt(1 - b2**t) for t in range(1, steps + 1)]
-        self.mu, self.nu, self.gam, self.a, self.b, self.eps = mu, nu, gam, a, b, eps
-        self.acc0 = acc
+        # spelled out to the shape of the weights, (k, 2) and (steps, k, 2): numpy's
+        # broadcasting of a (k, 1) column costs more than the arithmetic on 5 rows
+        self.mu, self.nu, self.gam, self.a, self.b, self.eps, self.acc0, self.s, self.c = (
+            np.repeat(x, 2, axis=-1) for x in (mu, nu, gam, a, b, eps, acc, self.s, self.c))
         # terms that are exact no-ops on every row can be left out: without Adam, nu = 1
         # and gam = 0 (u = mu u + g) and c = 1; with only SGD and momentum, the divisor is 1
         self.adam = "Adam" in names
         self.scaled = self.adam or "Adagrad" in names or "RMSprop" in names
-
-    def keep(self, rows: np.ndarray) -> None:
-        """Keep only the rows ``rows`` (positions in the current arrays)."""
-        for name in ("mu", "nu", "gam", "a", "b", "eps", "acc0"):
-            setattr(self, name, getattr(self, name)[rows])
-        self.s, self.c = self.s[:, rows], self.c[:, rows]
 
 
 class _Records:
@@ -235,10 +232,11 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
     its gradient or weights are not finite (no full loss then) or when its full loss is
     not finite or above ``limit`` (recorded).
 
-    ``live`` holds the rows still running, and ``W``, ``U``, ``acc`` and ``rules`` only
-    theirs. A non-finite gradient makes the row's new weights non-finite too (inf or NaN
-    reaches ``w`` through every rule: ``s_t > 0``, ``nu > 0``), so one ``W . W`` over all
-    rows tells whether any row must be looked at one by one, with ``run``'s own tests.
+    ``live`` holds the rows still running; the state (``W``, ``U``, ``acc``, the rule's
+    coefficients) holds only theirs. A non-finite gradient makes the row's new weights
+    non-finite too (inf or NaN reaches ``w`` through every rule: ``s_t > 0``, ``nu > 0``),
+    so one ``W . W`` over all rows tells whether any row must be looked at one by one,
+    with ``run``'s own tests.
     """
     k = rules.mu.shape[0]
     rec = _Records(w0, loss0, k, steps)
@@ -246,39 +244,43 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
     at = slice(None)  # where the live rows go in the records: all of them, or live
     W = np.tile(w0, (k, 1))
     U = np.zeros((k, 2))
-    acc = np.tile(rules.acc0, (1, 2))
+    acc = rules.acc0.copy()
     D = np.empty((k, 2))
     F_abs = np.empty(k)
+    adam, scaled = rules.adam, rules.scaled
+    mu, nu, gam, a, b, eps, s, c = (rules.mu, rules.nu, rules.gam, rules.a, rules.b,
+                                    rules.eps, rules.s, rules.c)
     elapsed = 0.0
     perf, isfinite = time.perf_counter, math.isfinite
+    multiply, subtract, divide, sqrt = np.multiply, np.subtract, np.divide, np.sqrt
     for t in range(steps):
         start = perf()
         G = objective.grad(W)
         # u = mu u + nu (g - gam u)
-        if rules.adam:
-            np.multiply(rules.gam, U, out=D)
-            np.subtract(G, D, out=D)
-            D *= rules.nu
-            U *= rules.mu
+        if adam:
+            multiply(gam, U, out=D)
+            subtract(G, D, out=D)
+            D *= nu
+            U *= mu
             U += D
         else:
-            U *= rules.mu
+            U *= mu
             U += G
-        if rules.scaled:
+        if scaled:
             # acc = a acc + (b g) g
-            np.multiply(rules.b, G, out=D)
+            multiply(b, G, out=D)
             D *= G
-            acc *= rules.a
+            acc *= a
             acc += D
             # w -= s (u / (sqrt(acc) / c + eps))
-            np.sqrt(acc, out=D)
-            if rules.adam:
-                D /= rules.c[t]
-            D += rules.eps
-            np.divide(U, D, out=D)
-            D *= rules.s[t]
+            sqrt(acc, out=D)
+            if adam:
+                D /= c[t]
+            D += eps
+            divide(U, D, out=D)
+            D *= s[t]
         else:  # w -= s (u / 1)
-            np.multiply(U, rules.s[t], out=D)
+            multiply(U, s[t], out=D)
         W -= D
         elapsed += perf() - start
         rec.clock[t + 1] = elapsed
@@ -287,28 +289,35 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
         if not isfinite(np.vdot(W, W)):  # some row blew up (or only the sum overflowed)
             bad_g = np.array([not isfinite(float(g @ g)) for g in G])
             rec.params[t + 1, live[bad_g]] = np.nan  # as run: no step on such a gradient
-            gone = bad_g | [not isfinite(float(w @ w)) for w in W]
-            if gone.any():
-                for row in live[gone]:
+            keep = ~(bad_g | [not isfinite(float(w @ w)) for w in W])
+            if not keep.all():
+                for row in live[~keep]:
                     rec.stop(row, t + 1, t + 1)
-                live = at = live[~gone]
-                W, U, acc, D, F_abs = W[~gone], U[~gone], acc[~gone], D[~gone], F_abs[~gone]
-                rules.keep(~gone)
+                live = at = live[keep]
                 if live.size == 0:
                     break
+                W, U, acc, D, F_abs, mu, nu, gam, a, b, eps = _rows(
+                    keep, W, U, acc, D, F_abs, mu, nu, gam, a, b, eps)
+                s, c = s[:, keep], c[:, keep]
         F = objective.value(W)
         rec.full[t + 1, at] = F
         # the largest |F| (NaN if any is NaN), without ndarray.max's Python wrapper
         if not np.maximum.reduce(np.abs(F, out=F_abs)) <= limit:  # NaN and inf fail too
-            fine = F_abs <= limit
-            for row in live[~fine]:
+            keep = F_abs <= limit
+            for row in live[~keep]:
                 rec.stop(row, t + 1, t + 2)
-            live = at = live[fine]
-            W, U, acc, D, F_abs = W[fine], U[fine], acc[fine], D[fine], F_abs[fine]
-            rules.keep(fine)
+            live = at = live[keep]
             if live.size == 0:
                 break
+            W, U, acc, D, F_abs, mu, nu, gam, a, b, eps = _rows(
+                keep, W, U, acc, D, F_abs, mu, nu, gam, a, b, eps)
+            s, c = s[:, keep], c[:, keep]
     return rec
+
+
+def _rows(keep: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The rows ``keep`` (a boolean mask) of each array."""
+    return tuple(x[keep] for x in arrays)
 
 
 def _history(history) -> History:

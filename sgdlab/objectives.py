@@ -118,27 +118,23 @@ class Quadratic(Objective2D):
         R = _rotation(self.angle)
         self.A = R @ np.diag([self.L, self.mu]) @ R.T
 
-    def _shifted_and_scaled(self, w) -> tuple[np.ndarray, np.ndarray]:
-        """``z = w - w*`` and ``z A``, both of shape (..., 2).
-
-        Written out element by element instead of ``z @ A`` (which numpy hands to BLAS,
-        whose kernels round a single point and a stack of points differently): one point
-        and the same point inside a stack give the same bits, which
-        :func:`sgdlab.compare.race` relies on to match :func:`sgdlab.train.run` exactly.
-        """
+    # z A for z = w - w* is written out element by element instead of z @ A (which numpy
+    # hands to BLAS, whose kernels round a single point and a stack of points
+    # differently): one point and the same point inside a stack give the same bits,
+    # which sgdlab.compare.race relies on to match sgdlab.train.run exactly.
+    def value(self, w):
         z = _point(w) - self.center
         A = self.A
         with np.errstate(over="ignore", invalid="ignore"):
-            return z, z[..., :1] * A[0] + z[..., 1:] * A[1]
-
-    def value(self, w):
-        z, zA = self._shifted_and_scaled(w)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return 0.5 * (z[..., 0] * zA[..., 0] + z[..., 1] * zA[..., 1])
+            zAz = z * (z[..., :1] * A[0] + z[..., 1:] * A[1])
+            return 0.5 * (zAz[..., 0] + zAz[..., 1])
 
     def grad(self, w, idx=None):
         _no_data(idx)
-        return self._shifted_and_scaled(w)[1]
+        z = _point(w) - self.center
+        A = self.A
+        with np.errstate(over="ignore", invalid="ignore"):
+            return z[..., :1] * A[0] + z[..., 1:] * A[1]
 
     def hessian(self, w=None):
         """``A``, shape (2, 2): the same at every point, so ``w`` may be None."""
