@@ -79,14 +79,15 @@ def race(objective: Objective2D, w0, lr: float, *, steps: int,
     The same runs as ``run_optimizer(objective, w0, name, lr, momentum=momentum,
     betas=betas, steps=steps, divergence_factor=divergence_factor)`` for each name, the
     same numbers too, but the weights of all runs are the rows of one array ``W`` of shape
-    (k, 2): each step makes one call ``objective.grad(W)`` and one ``objective.value(W)``
-    for all rows, and applies every optimizer's rule (the arithmetic of its ``_update``,
-    in the same order) to its row in a few whole-array operations. A run that blows up is
-    stopped and flagged as ``run`` does it; the others go on without it.
+    (k, 2): each step makes one call ``objective.grad(W)`` for all rows and applies every
+    optimizer's rule (the arithmetic of its ``_update``, in the same order) to its row in
+    a few whole-array operations; one call of ``objective.value`` then gives the full
+    losses of all steps and rows. A run that blows up is stopped and flagged as ``run``
+    does it (same step, same records); the others go on without it.
 
     Args:
         objective: a 2-D test function (``sgdlab.objectives``), whose ``grad`` and
-            ``value`` take a stack of points of shape (k, 2).
+            ``value`` take stacks of points, of shape (k, 2) and (steps, k, 2).
         w0: the common start, shape (2,).
         lr: learning rate, > 0.
         steps: steps per run, >= 1.
@@ -210,6 +211,27 @@ class _Records:
     def stop(self, row: int, step: int, n_full: int) -> None:
         self.taken[row], self.n_full[row], self.diverged[row] = step, n_full, True
 
+    def full_losses(self, objective: Objective2D, w0: np.ndarray, done: int,
+                    limit: float) -> None:
+        """The full losses of steps 1..``done``, all rows in one ``value`` call, and the
+        runs stopped at the first one that is not finite or above ``limit`` (recorded,
+        as ``run`` does), if that comes before the step where their weights blew up.
+
+        A row's full losses do not feed back into its steps, so they can be computed
+        after the race: a row that goes on past such a step changes no other row, and
+        its records from there on are dropped here."""
+        Q = self.params[1:done + 1].copy()  # (done, k, 2)
+        for row in np.flatnonzero(self.diverged):  # weights not finite from taken[row] on
+            Q[self.taken[row] - 1:, row] = w0  # stand-ins, never read
+        F = objective.value(Q)
+        self.full[1:done + 1] = F
+        for row in range(F.shape[1]):
+            checked = self.taken[row] - 1 if self.diverged[row] else done
+            over = ~(np.abs(F[:checked, row]) <= limit)  # NaN and inf are over too
+            if over.any():
+                step = int(np.argmax(over)) + 1
+                self.stop(row, step, step + 1)
+
     def history(self, row: int, lr: float) -> History:
         k, m = int(self.taken[row]), int(self.n_full[row])
         params = self.params[: k + 1, row].copy()
@@ -230,7 +252,9 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
                steps: int, *, limit: float) -> _Records:
     """The race's steps, as ``sgdlab.train``'s general loop on each row: a row stops when
     its gradient or weights are not finite (no full loss then) or when its full loss is
-    not finite or above ``limit`` (recorded).
+    not finite or above ``limit`` (recorded). The first kind is found step by step (the
+    next gradient needs finite weights), the second after the race, from all full losses
+    at once (:meth:`_Records.full_losses`).
 
     ``live`` holds the rows still running; the state (``W``, ``U``, ``acc``, the rule's
     coefficients) holds only theirs. A non-finite gradient makes the row's new weights
@@ -246,8 +270,8 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
     U = np.zeros((k, 2))
     acc = rules.acc0.copy()
     D = np.empty((k, 2))
-    F_abs = np.empty(k)
     adam, scaled = rules.adam, rules.scaled
+    done = 0
     mu, nu, gam, a, b, eps, s, c = (rules.mu, rules.nu, rules.gam, rules.a, rules.b,
                                     rules.eps, rules.s, rules.c)
     elapsed = 0.0
@@ -286,6 +310,7 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
         rec.clock[t + 1] = elapsed
         rec.grads[t, at] = G
         rec.params[t + 1, at] = W
+        done = t + 1
         if not isfinite(np.vdot(W, W)):  # some row blew up (or only the sum overflowed)
             bad_g = np.array([not isfinite(float(g @ g)) for g in G])
             rec.params[t + 1, live[bad_g]] = np.nan  # as run: no step on such a gradient
@@ -296,22 +321,10 @@ def _race_loop(objective: Objective2D, w0: np.ndarray, loss0: float, rules: _Rul
                 live = at = live[keep]
                 if live.size == 0:
                     break
-                W, U, acc, D, F_abs, mu, nu, gam, a, b, eps = _rows(
-                    keep, W, U, acc, D, F_abs, mu, nu, gam, a, b, eps)
+                W, U, acc, D, mu, nu, gam, a, b, eps = _rows(
+                    keep, W, U, acc, D, mu, nu, gam, a, b, eps)
                 s, c = s[:, keep], c[:, keep]
-        F = objective.value(W)
-        rec.full[t + 1, at] = F
-        # the largest |F| (NaN if any is NaN), without ndarray.max's Python wrapper
-        if not np.maximum.reduce(np.abs(F, out=F_abs)) <= limit:  # NaN and inf fail too
-            keep = F_abs <= limit
-            for row in live[~keep]:
-                rec.stop(row, t + 1, t + 2)
-            live = at = live[keep]
-            if live.size == 0:
-                break
-            W, U, acc, D, F_abs, mu, nu, gam, a, b, eps = _rows(
-                keep, W, U, acc, D, F_abs, mu, nu, gam, a, b, eps)
-            s, c = s[:, keep], c[:, keep]
+    rec.full_losses(objective, w0, done, limit)
     return rec
 
 
