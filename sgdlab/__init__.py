@@ -18,7 +18,8 @@ Modules, one idea each:
 - ``averaging``: iterate averaging (Polyak-Ruppert)
 - ``lr_range``: a learning-rate range test, and the exact full-batch curve it follows
 - ``torch_fit``: the PyTorch minibatch loop of notebook 05, and equal-budget scored runs
-- ``compare``: several optimizers on one problem, learning rates tuned on a grid
+- ``compare``: several optimizers on one problem, raced side by side on a 2-D function,
+  learning rates tuned on a grid
 
 ``sklearn_sgd``, ``averaging``, ``lr_range``, ``compare``, ``plot_key`` and
 ``torch_fit`` are not imported here (this

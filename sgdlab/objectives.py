@@ -68,7 +68,8 @@ def _point(w) -> np.ndarray:
     inf far from the minimum; the callers ignore numpy's warning about that."""
     if type(w) is np.ndarray and w.dtype == np.float64:
         arr = w
-        if not np.isfinite(arr).all():
+        # logical_and.reduce: what .all() does, without its Python-level wrapper
+        if not np.logical_and.reduce(np.isfinite(arr), axis=None):
             raise ValueError("w must contain only finite numbers (no NaN or inf)")
     else:
         arr = check.float_array("w", w)
@@ -117,15 +118,23 @@ class Quadratic(Objective2D):
         R = _rotation(self.angle)
         self.A = R @ np.diag([self.L, self.mu]) @ R.T
 
+    # z A for z = w - w* is written out element by element instead of z @ A (which numpy
+    # hands to BLAS, whose kernels round a single point and a stack of points
+    # differently): one point and the same point inside a stack give the same bits,
+    # which sgdlab.compare.race relies on to match sgdlab.train.run exactly.
     def value(self, w):
         z = _point(w) - self.center
+        A = self.A
         with np.errstate(over="ignore", invalid="ignore"):
-            return 0.5 * np.einsum("...i,ij,...j->...", z, self.A, z)
+            zAz = z * (z[..., :1] * A[0] + z[..., 1:] * A[1])
+            return 0.5 * (zAz[..., 0] + zAz[..., 1])
 
     def grad(self, w, idx=None):
         _no_data(idx)
+        z = _point(w) - self.center
+        A = self.A
         with np.errstate(over="ignore", invalid="ignore"):
-            return (_point(w) - self.center) @ self.A
+            return z[..., :1] * A[0] + z[..., 1:] * A[1]
 
     def hessian(self, w=None):
         """``A``, shape (2, 2): the same at every point, so ``w`` may be None."""
@@ -153,17 +162,22 @@ class Rosenbrock(Objective2D):
     def value(self, w):
         w = _point(w)
         x, y = w[..., 0], w[..., 1]
+        # squares as products: on a single point numpy's scalar ``** 2`` calls pow(),
+        # which can round differently from ``x * x`` (what ``** 2`` does on an array)
         with np.errstate(over="ignore", invalid="ignore"):
-            return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
+            d, e = self.a - x, y - x * x
+            return d * d + self.b * (e * e)
 
     def grad(self, w, idx=None):
         _no_data(idx)
         w = _point(w)
         x, y = w[..., 0], w[..., 1]
         with np.errstate(over="ignore", invalid="ignore"):
-            dx = -2 * (self.a - x) - 4 * self.b * x * (y - x**2)
-            dy = 2 * self.b * (y - x**2)
-        return np.stack([dx, dy], axis=-1)
+            e = y - x * x
+            out = np.empty(w.shape)  # cheaper than np.stack([dx, dy], axis=-1)
+            out[..., 0] = -2 * (self.a - x) - 4 * self.b * x * e
+            out[..., 1] = 2 * self.b * e
+        return out
 
     def hessian(self, w):
         x, y = _single(w)

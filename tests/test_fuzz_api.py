@@ -587,6 +587,17 @@ TARGETS = [
         problem=(QUAD, BAD_PROBLEM), w0=([1.0, 1.0], bad_array((2,))),
         name=("SGD", bad_choice(compare.OPTIMIZERS)), lr=(0.1, bad_or_diverging_lr()),
         momentum=(0.9, BAD_UNIT_OPEN), betas=((0.9, 0.999), BAD_BETAS), steps=(5, bad_int()))),
+    Target("compare.race", compare.race, dict(
+        objective=(QUAD, st.one_of(BAD_PROBLEM, fixed(LS, objectives.Quadratic))),
+        w0=([1.0, 1.0], bad_array((2,))), lr=(0.1, bad_or_diverging_lr()),
+        steps=(5, bad_int()),
+        names=(("SGD", "momentum"), st.one_of(
+            st.text(max_size=8).filter(lambda s: s not in compare.OPTIMIZERS).map(
+                lambda s: [s]),
+            fixed("SGD", [], ["SGD", "SGD"], None, 3, {"SGD": 1}, np.array(["SGD"]),
+                  [None], ["SGD", 1]))),
+        momentum=(0.9, BAD_UNIT_OPEN), betas=((0.9, 0.999), BAD_BETAS),
+        divergence_factor=(1e4, BAD_POS))),
     Target("compare.final_gap", compare.final_gap, dict(
         history=(HIST, BAD_HISTORY), f_min=(0.0, BAD_REAL))),
     Target("compare.steps_to_reach", compare.steps_to_reach, dict(
@@ -725,6 +736,8 @@ def _names(message: str, arg: str) -> bool:
 
 
 def _diverged(result) -> bool:
+    if isinstance(result, dict):  # compare.race: every run of the race flagged
+        return bool(result) and all(_diverged(h) for h in result.values())
     h = result.history if isinstance(result, lr_range.RangeTest) else result
     return (isinstance(h, train.History) and h.diverged
             and bool(np.all(np.isfinite(h.final))))
