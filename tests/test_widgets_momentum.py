@@ -283,3 +283,19 @@ def test_verdict_names_the_true_reason(explorer):
         explorer.set(lr=10.0 ** lr_s.max, momentum=m)
         assert "diverged" in explorer.status.value
     assert {"small", "oscillates", "diverged"} <= seen, seen
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.99])
+def test_the_runs_shown_are_sgdlab_train_runs(momentum):
+    """The explorer races momentum and GD side by side (one gradient call per step for
+    both); what it shows must be, bit for bit, what sgdlab.train.run gives for each."""
+    ex = MomentumExplorer()
+    kwargs = {"steps": ex.steps, "divergence_factor": ex.divergence_factor}
+    for lr in (0.01, 1.0, 1.9, 3.0):  # 3.0 diverges with little momentum
+        shown = ex.compute(lr, momentum)
+        for got, want in ((shown.history, run(ex.problem, ex.w0, lr, momentum=momentum,
+                                              **kwargs)),
+                          (shown.gd, run(ex.problem, ex.w0, lr, **kwargs))):
+            assert got.diverged_at == want.diverged_at
+            np.testing.assert_array_equal(got.params, want.params)
+            np.testing.assert_array_equal(got.full_loss, want.full_loss)

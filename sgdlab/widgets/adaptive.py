@@ -4,7 +4,8 @@
 menu (an ill-conditioned quadratic with axis-aligned valley, the same quadratic turned
 by 45 degrees, and Rosenbrock's function), a learning-rate slider and a slider for
 ``beta`` (the momentum of "momentum" and Adam's ``beta1``). For each setting it runs
-:func:`sgdlab.compare.run_optimizer` and shows the paths on the contours and the loss
+:func:`sgdlab.compare.race` (the numbers of :func:`sgdlab.compare.run_optimizer`, all
+optimizers at once) and shows the paths on the contours and the loss
 curves. A run that blows up is stopped, marked with a cross and named in red.
 """
 

@@ -1,8 +1,9 @@
 """Notebook 04's explorer: heavy-ball momentum on an ill-conditioned quadratic.
 
 :class:`MomentumExplorer` has a learning-rate slider and a momentum slider. For each
-setting it runs ``sgdlab.train.run`` with that momentum (and, faintly, plain GD at the
-same learning rate) and shows the two paths on the contours, the two loss curves,
+setting it runs heavy-ball momentum and, faintly, plain GD at the same learning rate
+(side by side with :func:`sgdlab.compare.race`: the numbers of ``sgdlab.train.run``, one
+gradient call per step for both) and shows the two paths on the contours, the two loss curves,
 and where the setting sits in the (learning rate, momentum) plane: the theoretical
 rate per step as a background, the stability boundary ``lr = 2 (1 + momentum) / L``
 and the best pair from theory.
@@ -23,7 +24,8 @@ from sgdlab import _validate as check
 from sgdlab import plots, theory
 from sgdlab.i18n import _, speaking
 from sgdlab.objectives import Quadratic
-from sgdlab.train import History, run
+from sgdlab.compare import race
+from sgdlab.train import History
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 
 OK_COLOR = "tab:blue"
@@ -213,9 +215,11 @@ class MomentumExplorer(Explorer):
 
     def compute(self, lr: float, momentum: float) -> MomentumRun:
         """Run ``steps`` steps with this momentum, and plain GD at the same lr."""
-        kwargs = {"steps": self.steps, "divergence_factor": self.divergence_factor}
-        history = run(self.problem, self.w0, lr, momentum=momentum, **kwargs)
-        gd = run(self.problem, self.w0, lr, **kwargs)
+        # both runs side by side, one gradient call per step for the two (the same
+        # numbers as sgdlab.train.run with and without momentum)
+        runs = race(self.problem, self.w0, lr, steps=self.steps, names=("momentum", "SGD"),
+                    momentum=momentum, divergence_factor=self.divergence_factor)
+        history, gd = runs["momentum"], runs["SGD"]
         threshold = theory.heavy_ball_stability_threshold(momentum, self.L)
         rate = theory.heavy_ball_rate(lr, momentum, [self.mu, self.L])
         return MomentumRun(history, gd, float(lr), float(momentum), threshold,
