@@ -35,7 +35,7 @@ def pixels(png: bytes) -> np.ndarray:
 
 def from_scratch(explorer: Explorer) -> np.ndarray:
     """The whole figure drawn anew, every artist included."""
-    animated = list(explorer._animated) + list(explorer._overlays)
+    animated = list(explorer._animated) + list(explorer._overlays) + list(explorer._stamped)
     for artist in animated:
         artist.set_animated(False)
     try:
@@ -106,22 +106,45 @@ def test_a_setting_seen_before_comes_back_without_a_new_run():
 
 
 def test_kept_backgrounds_are_bounded_and_reused():
-    """One background per key, drawn the first time the key is needed, the oldest
-    dropped beyond KEPT_BACKGROUNDS; overlays (legends) come with each background."""
+    """One background per key, drawn the first time the key is needed (the adaptive
+    explorer draws its three problems' when it opens), the oldest dropped beyond
+    KEPT_BACKGROUNDS; overlays (legends) come with each background."""
+    from sgdlab.widgets.adaptive import PROBLEMS, AdaptiveExplorer
+
+    explorer = AdaptiveExplorer()
+    explorer.CACHED_SETTINGS = 0  # every move draws
+    assert set(explorer._backgrounds) == set(PROBLEMS)
+    kept = dict(explorer._backgrounds)
+    for problem in PROBLEMS:
+        explorer.set(problem=problem)  # reused, not drawn again
+        assert explorer._backgrounds[problem] is kept[problem]
+        assert list(explorer._backgrounds)[-1] == problem  # the most recent last
+    assert all(len(pasted) == 1 for _, pasted in explorer._backgrounds.values())
+    explorer.KEPT_BACKGROUNDS = 1
+    explorer.set(problem=PROBLEMS[0])
+    assert list(explorer._backgrounds) == [PROBLEMS[0]]
+    explorer.set(problem=PROBLEMS[1])  # dropped above: drawn again
+    assert list(explorer._backgrounds) == [PROBLEMS[1]]
+    assert explorer._backgrounds[PROBLEMS[1]] is not kept[PROBLEMS[1]]
+    assert explorer.error is None
+
+
+def test_a_stamped_title_is_drawn_once_per_value():
+    """The GD explorer's path title says whether the run diverged: each of its two
+    values is drawn once, then pasted; the picture still matches a full redraw."""
     from sgdlab.widgets.gd import LearningRateExplorer
 
     explorer = LearningRateExplorer()
-    explorer.CACHED_SETTINGS = 0  # every move draws
-    top, bottom = (10 ** explorer.controls["lr"].max, 10 ** explorer.controls["lr"].min)
-    explorer.set(lr=top)  # diverges: the red title's background
-    assert list(explorer._backgrounds) == [False, True]
-    kept = explorer._backgrounds[False]
-    explorer.set(lr=bottom)  # reused, not drawn again
-    assert explorer._backgrounds[False] is kept and list(explorer._backgrounds) == [True, False]
-    assert all(len(stamps) == 1 for _, stamps in explorer._backgrounds.values())
-    explorer.KEPT_BACKGROUNDS = 1
+    explorer.CACHED_SETTINGS = 0
+    top, bottom = 10 ** explorer.controls["lr"].max, 10 ** explorer.controls["lr"].min
     explorer.set(lr=top)
-    assert list(explorer._backgrounds) == [True]
     explorer.set(lr=bottom)
-    assert list(explorer._backgrounds) == [False] and explorer._backgrounds[False] is not kept
-    assert explorer.error is None
+    titles = sorted(key[1] for key in explorer._stamps)
+    assert titles == ["GD path", "GD path: diverged"]
+    drawn = dict(explorer._stamps)
+    explorer.set(lr=top)
+    explorer.set(lr=bottom * 1.5)
+    assert all(explorer._stamps[key] is pixels for key, pixels in drawn.items())
+    off = np.mean(np.abs(pixels(explorer.image.value) - from_scratch(explorer)).max(axis=-1)
+                  > 48)
+    assert off < 1e-3 and explorer.error is None

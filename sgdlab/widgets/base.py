@@ -10,7 +10,8 @@ artists over that saved background (one background per :meth:`Explorer.backgroun
 for explorers whose fixed parts change with a menu or an axis range). Fixed artists that
 must lie on top of the changing ones (legends) are declared with :meth:`Explorer.overlay`:
 their pixels are kept too and pasted over each redraw, because drawing text is the most
-expensive part of a redraw. The image sent is a 256-colour PNG, a quarter of the bytes of
+expensive part of a redraw; for the same reason a title that takes a few values is a
+:meth:`Explorer.stamp`, drawn once per value. The image sent is a 256-colour PNG, a quarter of the bytes of
 a full-colour one and several times faster to write. A callback that fails shows a short
 message in the widget and is kept in ``explorer.error`` (tests assert it stays None):
 nothing is swallowed.
@@ -58,6 +59,9 @@ class Explorer:
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         self._animated: list = []
         self._overlays: list = []
+        self._stamped: list = []
+        # (text artist, its string, colour, background key) -> its pixels
+        self._stamps: dict[tuple, Any] = {}
         # background key -> (pixels without the animated artists, overlays' pixels)
         self._backgrounds: dict[Hashable, tuple[Any, list]] = {}
         self.image = widgets.Image(format="png")
@@ -103,6 +107,34 @@ class Explorer:
         for artist in artists:
             artist.set_animated(True)
             self._animated.append(artist)
+
+    def stamp(self, *texts) -> None:
+        """Declare, in ``setup``, texts that change but take few values (a title that
+        names the schedule or says "diverged"), outside the data area. Each value is
+        drawn once; after that its pixels are pasted, since drawing text costs more than
+        most of a redraw."""
+        for text in texts:
+            text.set_animated(True)
+            self._stamped.append(text)
+
+    KEPT_STAMPS = 64
+    """How many drawn texts :meth:`stamp` keeps, the oldest dropped."""
+
+    def _paste_stamps(self, canvas: FigureCanvasAgg, key: Hashable) -> None:
+        for text in self._stamped:
+            if not text.get_visible() or not text.get_text():
+                continue
+            which = (id(text), text.get_text(), str(text.get_color()), key)
+            pixels = self._stamps.pop(which, None)
+            if pixels is None:
+                self.fig.draw_artist(text)
+                box = text.get_window_extent(canvas.get_renderer()).padded(2)
+                pixels = canvas.copy_from_bbox(box)
+            else:
+                canvas.restore_region(pixels)
+            self._stamps[which] = pixels  # the most recent last
+            while len(self._stamps) > self.KEPT_STAMPS:
+                del self._stamps[next(iter(self._stamps))]
 
     def overlay(self, *artists) -> None:
         """Declare, in ``setup``, fixed artists that lie on top of the changing ones: a
@@ -153,13 +185,14 @@ class Explorer:
 
     def _png(self) -> bytes:
         """The figure as PNG bytes: at most 256 colours, light compression."""
-        if not (self._animated or self._overlays):
+        if not (self._animated or self._overlays or self._stamped):
             canvas = FigureCanvasAgg(self.fig)
             canvas.draw()
         else:
             background, stamps = self._background()
             canvas = self.fig.canvas
             canvas.restore_region(background)
+            self._paste_stamps(canvas, self.background_key())
             for artist in self._animated:
                 self.fig.draw_artist(artist)
             for pixels in stamps:

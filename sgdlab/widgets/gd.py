@@ -173,7 +173,7 @@ class LearningRateExplorer(Explorer):
         (self.lr_marker,) = ax.plot([], [], "v", color="black", markersize=9)
         ax.set_xlabel("learning rate (log scale)")
 
-        # the path's title says whether the run diverged: one kept background per case
+        # the path's title says whether the run diverged (drawn once per case)
         self.ax_path.set_title("GD path")
         self.ax_loss.set_title(f"2/L = {self.threshold:.3g},  best 2/(L+μ) = "
                                f"{self.best_lr:.3g},  κ = L/μ = {self.L / self.mu:.3g}",
@@ -182,10 +182,7 @@ class LearningRateExplorer(Explorer):
         self.animate(self.path_line, self.end_marker, self.loss_line, self.blowup_marker,
                      self.lr_marker)
         self.overlay(self.ax_loss.get_legend())
-
-    def background_key(self) -> bool:
-        """Whether the path's title says "diverged" (red) or not."""
-        return self.ax_path.get_title().endswith("diverged")
+        self.stamp(self.ax_path.title)
 
     def compute(self, lr: float) -> History:
         """Run full-batch GD for ``steps`` steps at this learning rate."""

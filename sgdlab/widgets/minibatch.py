@@ -23,6 +23,7 @@ from sgdlab.widgets.base import LOG_TICKS, Explorer, decades, flag
 
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis
 _CAP = 100.0  # draw loss gaps up to this many times the starting gap (diverged runs go off)
+_LOWEST_SHOWN = 1e-4  # the bottom of the loss axis (below the least noise ball)
 NOISE_DRAWS = 400  # random batches behind each measured gradient noise
 
 
@@ -180,17 +181,21 @@ class MinibatchExplorer(Explorer):
         ax.legend(fontsize="small", loc="lower left")
         self.noise_note = ax.text(0.97, 0.95, "", transform=ax.transAxes, ha="right",
                                   va="top", fontsize=9)
-        # a redraw paints the curves, the noise point and the banner of a diverged run;
-        # the loss axis' range (in whole decades), the legend's "(diverged)" labels and
+        # One loss range for every setting, whole decades from the lowest gap a run
+        # reaches to the cap: the axis stays put as the sliders move, so runs compare at
+        # a glance and the axis is drawn once. A redraw paints the curves, the noise
+        # point and the banner of a diverged run; the legend's "(diverged)" labels and
         # the noise note of B = n go with the kept backgrounds (background_key): text is
         # the costliest thing to draw, and the numbers are in the status line anyway
+        cap = _CAP * max(self.problem.loss(self.w0) - self.loss_star, _FLOOR)
+        self.ax_loss.set_ylim(*decades(_LOWEST_SHOWN, cap))
         self.animate(*(a for pair in self.lines.values() for a in pair), self.banner,
                      self.noise_point)
         self.overlay(self.loss_legend)
 
     def background_key(self) -> tuple:
-        """The loss axis' range, the legend's labels and the noise note."""
-        return (self.ax_loss.get_ylim(), *(t.get_text() for t in self.loss_legend.get_texts()),
+        """The legend's labels and the noise note."""
+        return (*(t.get_text() for t in self.loss_legend.get_texts()),
                 self.noise_note.get_text())
 
     def verdict(self, h: History, gd: History, lr: float, noise: float) -> str:
@@ -210,6 +215,10 @@ class MinibatchExplorer(Explorer):
         if lr > self.lr_limit:
             return flag(_("Moving away from the minimum: the steps are too large, even for "
                           "full-batch GD."), ok=False)
+        if last > start:
+            return flag(_("Ended above where it started: the steps are too large for this "
+                          "batch size and throw the weights about (a smaller lr or a larger "
+                          "batch helps)."), ok=False)
         if last < 0.5 * third:
             return flag(_("Still descending at the end: the steps are too small to get "
                           "there in this budget (a larger lr helps)."), ok=False)
@@ -252,9 +261,6 @@ class MinibatchExplorer(Explorer):
         self._draw_run("gd", result["gd"], f"GD (B = n = {n})")
         self._draw_run("sgd", result["sgd"], "SGD (B = 1)")
         self._draw_run("run", h, "your batch size")
-        gaps = np.concatenate([self._gap(r) for r in (h, result["gd"], result["sgd"])])
-        gaps = gaps[np.isfinite(gaps)]
-        self.ax_loss.set_ylim(*decades(gaps.min() / 3, gaps.max() * 3))
         for text, key in zip(self.loss_legend.get_texts(), ("gd", "sgd", "run"), strict=True):
             text.set_text(self.lines[key][0].get_label())
 

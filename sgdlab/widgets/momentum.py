@@ -161,19 +161,15 @@ class MomentumExplorer(Explorer):
 
         self._draw_map(fig)
 
-        # The path's title is a one-word headline, in its colour: one kept background
-        # per headline (background_key). The numbers are in the status line: text is the
-        # costliest thing to draw.
+        # The path's title is a one-word headline in its colour, drawn once per headline
+        # (stamp). The numbers are in the status line: text is the costliest thing to draw.
         self.ax_path.set_title("momentum: converged", fontsize=10)
         self.ax_loss.set_title("loss (grey: plain GD at the same lr)", fontsize=10)
         # what a redraw paints over the kept background; the legend is pasted on top
         self.animate(self.gd_line, self.path_line, self.end_marker, self.gd_loss_line,
                      self.loss_line, self.blowup_marker, self.current_marker)
         self.overlay(legend)
-
-    def background_key(self) -> str:
-        """The path's headline: converged, not there yet or diverged."""
-        return self.ax_path.get_title()
+        self.stamp(self.ax_path.title)
 
     def _draw_map(self, fig: Figure) -> None:
         """The (lr, momentum) plane: theory's rate, the stability boundary, the best pair."""

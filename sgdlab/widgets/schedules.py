@@ -167,19 +167,15 @@ class ScheduleExplorer(Explorer):
             a.yaxis.set_major_locator(ticker.LogLocator(numticks=6))
             a.yaxis.set_major_formatter(LOG_TICKS)
             a.yaxis.set_minor_locator(ticker.NullLocator())
-        # Titles name the schedule and say "diverged": one kept background per pair of
-        # titles (background_key). The numbers are in the status line: text is the
-        # costliest thing to draw.
+        # Titles name the schedule and say "diverged", each drawn once per value (stamp).
+        # The numbers are in the status line: text is the costliest thing to draw.
         self.ax_lr.set_title("lr", fontsize=10)
         self.ax_loss.set_title("lr", fontsize=10)
         # what a redraw paints over the kept background; the legend is pasted on top
         self.animate(self.lr_line, self.loss_line, self.avg_line, self.floor_line,
                      self.blowup_marker)
         self.overlay(legend)
-
-    def background_key(self) -> tuple[str, str]:
-        """The two titles (the schedule's name; whether the run diverged)."""
-        return self.ax_lr.get_title(), self.ax_loss.get_title()
+        self.stamp(self.ax_lr.title, self.ax_loss.title)
 
     def verdict(self, result: ScheduleRun) -> tuple[str, bool]:
         """The reason a run ends where it does, and whether that is good.

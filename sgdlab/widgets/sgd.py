@@ -25,6 +25,7 @@ from sgdlab.widgets.base import LOG_TICKS, Explorer, decades, flag
 
 _FLOOR = 1e-12  # smallest loss gap drawn on the log axis
 _CAP = 100.0  # draw loss gaps up to this many times the starting gap (diverged runs go off)
+_LOWEST_SHOWN = 1e-7  # the bottom of the loss axis (below the noise level of the least lr)
 ZOOM = 0.4  # half-width of the zoomed view around the minimum
 # mu * sum of the rates below which GD alone could not shrink the loss gap tenfold along
 # the flattest direction (the gap shrinks about like exp(-2 mu sum lr_t))
@@ -121,18 +122,19 @@ class SGDExplorer(Explorer):
         self.banner = self.ax_loss.text(0.5, 0.5, "", transform=self.ax_loss.transAxes,
                                         ha="center", va="center", color="#b00020",
                                         fontsize=14, fontweight="bold")
-        # A redraw paints the curves (and the frame over their ends). The y range (in
-        # whole decades), the title and the "diverged" banner go with the kept
-        # backgrounds (background_key): text is the costliest thing to draw, and the
-        # numbers are in the status line. The legend is pasted on top.
+        # One y range for every setting, whole decades from below the smallest noise
+        # level to the cap: the axis stays put as the sliders move, so runs compare at a
+        # glance and the axis is drawn once. A redraw paints the curves, the frame over
+        # their ends and the banner of a run that blew up; the title (constant or
+        # decaying) is drawn once per value (stamp), and the numbers are in the status
+        # line: text is the costliest thing to draw. The legend is pasted on top.
+        cap = _CAP * max(self.problem.loss(self.w0) - self.loss_star, _FLOOR)
+        self.ax_loss.set_ylim(*decades(_LOWEST_SHOWN, cap))
         self.ax_loss.set_title("constant learning rate")
-        self.animate(self.loss_line, self.ball_line, self.blowup,
+        self.animate(self.loss_line, self.ball_line, self.blowup, self.banner,
                      *self.ax_loss.spines.values())
         self.overlay(legend)
-
-    def background_key(self) -> tuple:
-        """The loss axis' range, its title and the banner."""
-        return self.ax_loss.get_ylim(), self.ax_loss.get_title(), self.banner.get_text()
+        self.stamp(self.ax_loss.title)
 
     def compute(self, lr: float, decay: float, seed: int) -> History:
         return run(self.problem, self.w0, inverse_time(lr, decay=decay), epochs=self.epochs,
@@ -151,14 +153,11 @@ class SGDExplorer(Explorer):
         self.loss_line.set_data(steps, gap)
         ball = lr * self.sigma2 / 4
         self.ball_line.set_ydata([ball, ball])
-        low = min(gap.min(), ball) / 3
-        high = max(gap.max(), ball) * 3
-        self.ax_loss.set_ylim(*decades(low, high))
         self.ax_loss.set_title("constant learning rate" if decay == 0 else
                                "decaying learning rate lr / (1 + c t)")
         if h.diverged:
             self.blowup.set_data(steps[-1:], gap[-1:])
-            self.banner.set_text("diverged")
+            self.banner.set_text(f"diverged at step {h.diverged_at}")
             return flag(_("Diverged at step {step}: lr = {lr} is too large for "
                           "single-example steps.").format(step=h.diverged_at,
                                                           lr=f"{lr:.3g}"), ok=False)

@@ -189,14 +189,11 @@ class SklearnExplorer(Explorer):
         for ax in (self.ax_gap, self.ax_coef, self.ax_lr):
             ax.set_title("lr")
         # The axes stay fixed: a redraw paints the lines and the marks. The titles (the
-        # verdict, the rule) go with the kept backgrounds (background_key): text is the
+        # verdict, the rule) take a few values each, each drawn once (stamp): text is the
         # costliest thing to draw, and the numbers are in the status line.
         self.animate(self.gap_line, self.blowup_marker, *self.coef_lines, self.star_marks,
                      self.lr_line)
-
-    def background_key(self) -> tuple[str, str, str]:
-        """The three panels' titles."""
-        return self.ax_gap.get_title(), self.ax_coef.get_title(), self.ax_lr.get_title()
+        self.stamp(self.ax_gap.title, self.ax_coef.title, self.ax_lr.title)
 
     def _estimator(self, learning_rate, eta0, alpha, average, max_iter) -> SGDRegressor:
         return SGDRegressor(learning_rate=learning_rate, eta0=eta0, alpha=alpha,

@@ -188,21 +188,28 @@ class TorchSGDExplorer(Explorer):
         ax.set_ylabel("|w_torch - w_sgdlab| / |w_sgdlab|")
         ax.set_title(f"weights, step by step (0 drawn at {_FLOOR:.0e})", fontsize="medium")
         ax.legend(fontsize="small", loc="upper right")
-        # A redraw paints the curves (and the frames over their ends). The loss panel's
-        # range (in whole decades), its title and x label (the task, the batch size), the
-        # least possible loss and the "diverged" banner go with the kept backgrounds
-        # (background_key): text is the costliest thing to draw, and the numbers are in
-        # the status line. The legend is pasted on top.
+        # A redraw paints the curves, the frames over their ends and the banner of a run
+        # that blew up. The loss panel's range (one per problem, whole decades: the axis
+        # stays put as the sliders move), its title and the least possible loss go with
+        # one kept background per problem (background_key): text is the costliest thing
+        # to draw, and the numbers are in the status line. The legend is pasted on top.
         self.ax_loss.set_title("lr", fontsize="medium")  # a stand-in of the real height
+        self.ax_loss.set_xlabel("epoch")
         self.animate(self.line_batch, self.line_numpy, self.line_torch, self.mark_div,
-                     self.line_diff, *self.ax_loss.spines.values(),
+                     self.text_div, self.line_diff, *self.ax_loss.spines.values(),
                      *self.ax_diff.spines.values())
         self.overlay(legend)
 
-    def background_key(self) -> tuple:
-        """The loss panel's range, title, x label, least loss and banner."""
-        return (self.ax_loss.get_ylim(), self.ax_loss.get_title(), self.ax_loss.get_xlabel(),
-                self.text_min.get_visible(), self.text_div.get_text())
+    def background_key(self) -> str:
+        """The problem shown: its loss range, title and least loss."""
+        return self.ax_loss.get_title()
+
+    def loss_range(self, task: _Task) -> tuple[float, float]:
+        """The loss panel's range for ``task``: whole decades from below its least loss
+        (or a fiftieth of its starting loss) to ten times its starting loss."""
+        start = task.problem.loss(np.zeros(task.problem.dim))
+        low = task.minimum / 1.3 if task.minimum is not None else start / 50
+        return decades(low, 10 * start)
 
     def compute(self, task, lr, batch_size, momentum, nesterov) -> TorchSGDResult:
         t = self.tasks[task]
@@ -243,24 +250,22 @@ class TorchSGDExplorer(Explorer):
         self.line_min.set_ydata([np.nan, np.nan] if minimum is None else [minimum, minimum])
         self.text_min.set_y(np.nan if minimum is None else minimum)
         self.text_min.set_visible(minimum is not None)
+        low, high = self.loss_range(r.task)
+        self.ax_loss.set_ylim(low, high)
         if h_np.diverged:
-            self.mark_div.set_data([h_np.full_loss_steps[-1] / per_epoch], [h_np.full_loss[-1]])
-            self.text_div.set_text("diverged")
+            self.mark_div.set_data([h_np.full_loss_steps[-1] / per_epoch],
+                                   [min(h_np.full_loss[-1], high)])  # on the panel's edge
+            self.text_div.set_text(f"diverged at step {h_np.diverged_at}")
         else:
             self.mark_div.set_data([], [])
             self.text_div.set_text("")
-        # Scale to the full losses: a tiny minibatch loss must not squash the curves.
-        shown = [h.full_loss[np.isfinite(h.full_loss) & (h.full_loss > 0)] for h in (h_np, h_t)]
-        shown = np.concatenate(shown + ([[minimum]] if minimum is not None else []))
-        self.ax_loss.set_ylim(*decades(shown.min() / 1.3, shown.max() * 1.3))
         self.ax_loss.set_title(r.task.name, fontsize="medium")
-        self.ax_loss.set_xlabel(f"epoch ({self.epochs} epochs = {self.epochs * per_epoch} "
-                                f"steps of {h_np.batch_size} rows)")
         shown = np.where(np.isfinite(r.rel_diff), np.maximum(r.rel_diff, _FLOOR), 1e2)
         self.line_diff.set_data(np.arange(len(shown)) / per_epoch, shown)
 
         kind = ", Nesterov" if r.nesterov else ""
-        parts = [f"lr {r.lr:.3g}, momentum {r.momentum:g}{kind}"]  # the figure's title once
+        parts = [f"lr {r.lr:.3g}, momentum {r.momentum:g}{kind}, "
+                 f"{self.epochs} × {per_epoch} steps of {h_np.batch_size}"]
         if r.nesterov_ignored:
             parts.append(flag(_("Nesterov needs momentum > 0 (torch raises a ValueError): "
                                 "plain SGD shown"), False))
