@@ -11,10 +11,10 @@ for explorers whose fixed parts change with a menu or an axis range). Fixed arti
 must lie on top of the changing ones (legends) are declared with :meth:`Explorer.overlay`:
 their pixels are kept too and pasted over each redraw, because drawing text is the most
 expensive part of a redraw; for the same reason a title that takes a few values is a
-:meth:`Explorer.stamp`, drawn once per value. The image sent is a 256-colour PNG, a quarter of the bytes of
-a full-colour one and several times faster to write. A callback that fails shows a short
-message in the widget and is kept in ``explorer.error`` (tests assert it stays None):
-nothing is swallowed.
+:meth:`Explorer.stamp`, drawn once per value. The image sent is a 256-colour PNG, a
+quarter of the bytes of a full-colour one and several times faster to write. A callback
+that fails shows a short message in the widget and is kept in ``explorer.error`` (tests
+assert it stays None): nothing is swallowed.
 """
 
 from __future__ import annotations

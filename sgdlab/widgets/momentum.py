@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 
 from sgdlab import _validate as check
 from sgdlab import plots, theory
+from sgdlab.compare import race
 from sgdlab.i18n import _, speaking
 from sgdlab.objectives import Quadratic
-from sgdlab.compare import race
 from sgdlab.train import History
 from sgdlab.widgets.base import LOG_TICKS, Explorer, flag
 

@@ -16,8 +16,8 @@ import warnings
 from dataclasses import dataclass
 
 import ipywidgets as widgets
-import sklearn
 import numpy as np
+import sklearn
 from matplotlib import ticker
 from matplotlib.figure import Figure
 from sklearn.exceptions import ConvergenceWarning
