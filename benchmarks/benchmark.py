@@ -153,20 +153,44 @@ def widgets() -> None:
         explorer = cls()
         start_values = explorer.values
         for name, control in explorer.controls.items():
-            times = []
-            for value in positions(control):
-                if value == control.value:
+            times, changed = sweep(explorer, name, control)
+            context = ""
+            # a control that changes nothing at the defaults (noise under plain GD) is
+            # timed with another control moved one position, as the browser part does
+            for other, other_control in explorer.controls.items():
+                if changed or other == name:
                     continue
-                control.value = value
-                if explorer.error is not None:
-                    print(f"  {cls.__name__}.{name}={value}: error {explorer.error!r}")
-                times.append(explorer.last_update_seconds * 1e3)
+                step = next((v for v in positions(other_control)
+                             if v != other_control.value), None)
+                if step is None:
+                    continue
+                other_control.value = step
+                times, changed = sweep(explorer, name, control)
+                other_control.value = start_values[other]
+                context = f" ({other}={step:g})" if isinstance(step, float) else \
+                    f" ({other}={step})"
             control.value = start_values[name]
             if times:
                 med, p90 = np.median(times), np.percentile(times, 90)
                 verdict = "ok" if med <= 40 else "SLOW"
                 print(f"{cls.__name__:24} {name:14} {len(times):3d} {med:10.0f} {p90:8.0f}  "
-                      f"{verdict}")
+                      f"{verdict}{context}")
+
+
+def sweep(explorer, name: str, control) -> tuple[list[float], bool]:
+    """Move ``control`` over its positions; the update times in ms, and whether any
+    move changed the picture. The control is left at its last position."""
+    times, changed = [], False
+    for value in positions(control):
+        if value == control.value:
+            continue
+        before = explorer.image.value
+        control.value = value
+        if explorer.error is not None:
+            print(f"  {type(explorer).__name__}.{name}={value}: error {explorer.error!r}")
+        times.append(explorer.last_update_seconds * 1e3)
+        changed = changed or explorer.image.value != before
+    return times, changed
 
 
 # --- 3: sgdlab against a minimal numpy loop, torch and scikit-learn ------------------

@@ -49,7 +49,23 @@ class NoisySaddle(Objective2D):
         offsets = check.rng(rng).normal(size=(n, 2))
         offsets -= offsets.mean(axis=0)
         offsets /= offsets.std(axis=0)
-        self.offsets = self.noise * offsets  # shape (n, 2): columns a, b
+        self.offsets = self.noise * offsets
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """The offsets ``(a_i, b_i)``, shape (n, 2), read-only: assign a new array to
+        change them (a minibatch's mean offset is kept between the gradient and the loss
+        of the same step)."""
+        return self._offsets
+
+    @offsets.setter
+    def offsets(self, value) -> None:
+        value = check.float_array("offsets", value, ndim=2)
+        if value.shape[1:] != (2,) or value.shape[0] < 2:
+            raise ValueError(f"offsets must have shape (n, 2) with n >= 2; got {value.shape}")
+        value = value.copy()
+        value.setflags(write=False)
+        self._offsets = value
 
     @property
     def n_samples(self) -> int:
@@ -69,9 +85,18 @@ class NoisySaddle(Objective2D):
             return np.stack([x, y**3 - y], axis=-1)
 
     def _shift(self, idx) -> np.ndarray:
-        idx = check.indices(idx, self.n_samples)
-        a, b = self.offsets[idx].mean(axis=0)
-        return idx, np.array([-a, b])
+        # The training loop asks for the gradient, then the loss, of the same minibatch:
+        # its mean offset is computed once (same rows, same offsets: same numbers).
+        last = self.__dict__.get("_last_shift")
+        if (last is not None and last[0] is idx and last[1] is self._offsets
+                and np.array_equal(last[2], idx)):
+            return last[3], last[4]
+        checked = check.indices(idx, self.n_samples)
+        a, b = self.offsets[checked].mean(axis=0)
+        shift = np.array([-a, b])
+        if isinstance(idx, np.ndarray):
+            self._last_shift = (idx, self._offsets, idx.copy(), checked, shift)
+        return checked, shift
 
     def loss(self, w, idx=None) -> float:
         """Mean of ``l_i`` over the examples ``idx`` (all of them when None)."""

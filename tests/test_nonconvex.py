@@ -106,3 +106,28 @@ def test_escape_steps_neither_overflow_nor_loop_on_extreme_inputs():
         gd_escape_steps(1e-300, -1e-300, 0.1, 1.0)  # 1e-600 underflows to 0: never leaves
     with pytest.raises(TypeError, match="curvature"):
         gd_escape_steps(0.1, "-1", 0.1, 1.0)
+
+
+def test_noisy_saddle_minibatch_offset_follows_its_rows_and_offsets():
+    """The mean offset of a minibatch is kept between the gradient and the loss of one
+    step; it must follow a new set of offsets and a changed index array, and the offsets
+    cannot be changed in place behind its back."""
+    problem = NoisySaddle(8, 1.0, rng=np.random.default_rng(0))
+    w = np.array([0.3, -0.2])
+    idx = np.array([0, 3, 5])
+
+    def expected(offsets, rows):
+        a, b = offsets[rows].mean(axis=0)
+        return problem._full_grad(w) + np.array([-a, b])
+
+    np.testing.assert_array_equal(problem.grad(w, idx), expected(problem.offsets, idx))
+    problem.offsets = problem.offsets * 3.0  # a new array: a new shift
+    np.testing.assert_array_equal(problem.grad(w, idx), expected(problem.offsets, idx))
+    idx[1] = 4  # the same array object, other rows
+    np.testing.assert_array_equal(problem.grad(w, idx), expected(problem.offsets, idx))
+    assert problem.loss(w, idx) == pytest.approx(
+        float(problem.value(w) + w @ (expected(problem.offsets, idx) - problem._full_grad(w))))
+    with pytest.raises(ValueError):
+        problem.offsets[0, 0] = 1.0  # read-only
+    with pytest.raises(ValueError, match="offsets"):
+        problem.offsets = np.zeros((3, 3))
