@@ -76,18 +76,31 @@ def torch_loss(problem, w: torch.Tensor, idx=None) -> torch.Tensor:
 
 
 class _AutogradProblem:
-    """A problem whose gradient comes from torch's autograd instead of ``problem.grad``."""
+    """A problem whose gradient comes from torch's autograd instead of ``problem.grad``.
+
+    The training loop asks for a minibatch's gradient, then for its loss at the same
+    weights: the loss is then the one torch computed on the way to the gradient (what a
+    torch training loop would record), not a second pass in numpy. The full loss (no
+    ``idx``) is the problem's own, so that both runs are scored by the same function.
+    """
 
     def __init__(self, problem):
         self.problem = problem
         self.n_samples, self.dim = problem.n_samples, problem.dim
+        self._last: tuple | None = None  # (idx, idx's values, weights, torch's loss)
 
     def loss(self, w, idx=None) -> float:
+        last = self._last
+        if (idx is not None and last is not None and last[0] is idx
+                and np.array_equal(last[1], idx) and np.array_equal(last[2], w)):
+            return last[3]
         return self.problem.loss(w, idx)
 
     def grad(self, w, idx=None) -> np.ndarray:
         wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
-        torch_loss(self.problem, wt, idx).backward()
+        loss = torch_loss(self.problem, wt, idx)
+        loss.backward()
+        self._last = None if idx is None else (idx, np.array(idx), np.array(w), loss.item())
         return wt.grad.numpy()
 
 

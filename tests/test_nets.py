@@ -129,3 +129,18 @@ def test_torch_run_rejects_bad_arguments():
         nets.torch_run(problem, w0, 0.1, steps=5, nesterov=True)
     with pytest.raises(ValueError, match="problem must be"):
         nets.torch_run(Quadratic(10), np.zeros(2), 0.1, steps=5)
+
+
+def test_torch_run_records_torchs_own_minibatch_loss_of_each_step():
+    """The minibatch loss a torch run records is the one torch computed for that step's
+    gradient: equal, to rounding, to numpy's loss of the same rows at the same weights,
+    step by step (a stale value from another step would be far off)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 4))
+    y = (X @ np.array([1.0, -2.0, 0.5, 0.0]) + rng.normal(size=60) > 0).astype(float)
+    problem = LogisticRegression(X, y)
+    kwargs = dict(epochs=3, batch_size=8, rng=0)
+    h_torch = nets.torch_run(problem, np.zeros(4), 0.5, **kwargs)
+    h_numpy = train.run(problem, np.zeros(4), 0.5, **kwargs)
+    np.testing.assert_allclose(h_torch.loss, h_numpy.loss, rtol=1e-12)
+    assert len(set(np.round(h_torch.loss, 12))) > len(h_torch.loss) // 2  # they do change
