@@ -583,8 +583,9 @@ class JupyterLab:
             time.sleep(0.05)
 
     def _change(self, box, label: str, act, read, timeout: float) -> list[str]:
-        """Do ``act()``; if the control's value (``read()``) changed, require a new figure
-        and no error message. Returns the problems."""
+        """Do ``act()``; if the control's value (``read()``) changed, require an answer
+        from the kernel (a new figure or a new status line) and no error message. Returns
+        the problems."""
         self.wait_until_idle(timeout)
         before_value = read()
         before = (self._digest(box), self._status(box))
@@ -604,8 +605,11 @@ class JupyterLab:
         return []
 
     def _wait_for_figure(self, box, before: tuple[str, str], timeout: float) -> str:
-        """Poll until the explorer shows a different, loaded PNG (returns "") or a new
-        error status (returns it). On timeout, says what the image looks like."""
+        """Poll until the explorer answers: a different, loaded PNG, or a new status line
+        (returns ""), or a new error status (returns it). A new status line alone is an
+        answer because a one-step move can leave the picture the same to the pixel
+        (β from 0 to 0.01); the numbers of the setting are in the status line. On
+        timeout, says what the image looks like."""
         before_digest, before_status = before
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -613,13 +617,13 @@ class JupyterLab:
             if digest is not None and digest != before_digest:
                 return ""
             status = self._status(box)
-            if _is_error_status(status) and status != before_status:
-                return status
+            if status != before_status:
+                return status if _is_error_status(status) else ""
             time.sleep(0.1)
         status = self._status(box)
         if _is_error_status(status):
             return status
-        return (f"the figure did not change within {timeout:.0f} s "
+        return (f"neither the figure nor the status line changed within {timeout:.0f} s "
                 f"({box.evaluate(JS_IMAGE_STATE)})")
 
     # --- evidence ----------------------------------------------------------------------
@@ -739,7 +743,8 @@ from sgdlab.widgets.base import Explorer
 
 
 class Broken(Explorer):
-    """Fails at the top of its lr slider; its figure ignores the "ignored" slider."""
+    """Fails at the top of its lr slider; its figure and status ignore the "ignored"
+    slider."""
 
     def __init__(self):
         super().__init__({  # "ignored" first: the failing end of lr must not hide it
@@ -771,11 +776,11 @@ Broken()
 # problem must mention one of SELFCHECK_PLANTED.
 SELFCHECK_EXPECTED = (
     ("lr [End]", "This setting could not be drawn: ValueError: selfcheck"),
-    ("ignored [", "the figure did not change"),  # End may redraw: constrained layout
+    ("ignored [", "neither the figure nor the status line changed"),  # End may redraw
     ("stderr", "RuntimeWarning: selfcheck overflow"),
     ("stderr", "ZeroDivisionError", "Traceback"),
 )
-SELFCHECK_PLANTED = ("selfcheck", "ZeroDivisionError", "did not change")
+SELFCHECK_PLANTED = ("selfcheck", "ZeroDivisionError", "nor the status line changed")
 
 
 def write_selfcheck_notebook(root: Path) -> str:
