@@ -13,6 +13,8 @@
   README.zh-CN.md): sources, start page, the words of the boxes above. Every page gets a
   language switch (``中文`` / ``English``) in its header that leads to the same page in
   the other edition (its home page where the page has no twin).
+- **Chinese search.** The Chinese edition's search index holds Chinese words: jieba
+  splits the text, with the glossary's terms (i18n/zh_CN/glossary.tsv) kept whole.
 - **Nothing from elsewhere.** MathJax is copied from the ``sphinx-mathjax-offline``
   wheel into ``_static/mathjax``; an image with a remote address (README's Binder
   badge) is replaced by its alt text, so the page makes no request to another host.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -32,8 +35,10 @@ from urllib.parse import quote
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
+from sphinx.util import logging as sphinx_logging
 
 ROOT = Path(__file__).resolve().parents[1]
+logger = sphinx_logging.getLogger(__name__)
 REPOSITORY = "https://github.com/sgdlab/sgd-lab"
 BINDER_BASE = "https://mybinder.org/v2/gh/sgdlab/sgd-lab/HEAD"
 #: The parts of MathJax 3 the site uses: the TeX-to-HTML component, the fonts it
@@ -443,11 +448,55 @@ def fix_chinese_search(app: Sphinx) -> None:
         zh.SearchChinese.language_name = "English"
 
 
+#: The course's terms, fixed once for the translation (English<TAB>Chinese per line).
+GLOSSARY = ROOT / "i18n" / "zh_CN" / "glossary.tsv"
+#: A glossary term the search can hold as one word: Chinese characters only (the
+#: segmenter breaks text at anything else, so ``Nesterov 动量`` is two words anyway),
+#: and at least two of them (Sphinx's index drops one-character words).
+SEARCH_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def glossary_search_words(path: Path = GLOSSARY) -> list[str]:
+    """The glossary's Chinese terms that the Chinese search should find as words, in
+    the glossary's order (comment and ``!exception`` lines skipped)."""
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith(("#", "!")):
+            continue
+        _english, _, chinese = line.partition("\t")
+        if SEARCH_WORD.fullmatch(chinese.strip()) and chinese.strip() not in words:
+            words.append(chinese.strip())
+    return words
+
+
+def add_glossary_to_search(app: Sphinx) -> None:
+    """Chinese search: Sphinx splits Chinese text into words with jieba, and indexes no
+    Chinese word at all without it. jieba's own dictionary cuts many of the course's
+    terms apart (学习率 into 学习 / 率, so a search for 学习率 would find nothing):
+    the glossary's terms are added to it as words. jieba keeps its dictionary in the
+    package and caches it in the temporary folder (``jieba.cache``); nothing is
+    fetched. conf.py gives Sphinx no dictionary of its own (``dict`` empty), which
+    spares reloading jieba's 350,000 words a second time."""
+    if not app.config.language.startswith("zh"):
+        return
+    try:
+        import jieba
+    except ImportError:
+        logger.warning("the Chinese edition's search needs jieba (in the site extra: "
+                       "pip install -c constraints.txt -e '.[site]'); without it no "
+                       "Chinese word is indexed")
+        return
+    jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict ..." lines
+    for word in glossary_search_words():
+        jieba.add_word(word)  # with jieba's suggested frequency: kept whole
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("sgdlab_binder_base", BINDER_BASE, "html")
     app.add_config_value("sgdlab_edition", "en", "env", types=[str])
     app.connect("builder-inited", move_output_folder, priority=900)  # after myst-nb's
     app.connect("builder-inited", fix_chinese_search)
+    app.connect("builder-inited", add_glossary_to_search)
     app.connect("source-read", add_course_map)
     app.add_transform(CoursePage)
     app.connect("doctree-read", drop_widget_state)

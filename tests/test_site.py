@@ -13,7 +13,8 @@ the folder's root, Chinese in ``zh/`` (its own execution cache, so its outputs a
 Chinese ones). One server serves both; a few browsers share their pages out and check
 every page of both (see ``WORKERS``); each page's language
 switch leads to its twin in the other edition and back, and the explorers' status lines
-under their stills are Chinese on the Chinese pages.
+under their stills are Chinese on the Chinese pages. The Chinese search finds the
+glossary's terms (学习率, 小批量, 动量), in its index and on its search page.
 
 A second build, of a copy of the course with one notebook changed and a planted broken
 page (English edition only), shows that the cache runs exactly one notebook for the
@@ -28,7 +29,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
@@ -263,6 +264,77 @@ def test_explorer_status_lines_speak_the_language_of_the_edition(built):
             assert HAN.search(line_zh), (zh, line_zh)
         counted += len(english)
     assert counted >= 8, "an explorer's status line is missing under its still"
+
+
+#: Glossary terms (i18n/zh_CN/glossary.tsv) a learner would search the Chinese edition for.
+SEARCH_TERMS = ("学习率", "小批量", "动量")
+
+
+def search_index(built: Path, edition: str = "zh") -> dict:
+    """An edition's search index, as Sphinx writes it: ``Search.setIndex({...})``."""
+    text = (built / edition / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1:text.rindex(")")])
+
+
+def chinese_pages_using(term: str) -> set[str]:
+    """The Chinese edition's pages (Sphinx docnames) whose own text uses ``term``: the
+    notebooks' and exercises' Markdown cells (HTML comments left out: never indexed),
+    and the landing page."""
+    pages = set()
+    for path in ZH_NOTEBOOKS + ZH_STUDENT:
+        cells = json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"]
+        text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        if term in re.sub(r"<!--.*?-->", "", text, flags=re.S):
+            pages.add(path.rsplit(".", 1)[0])
+    if term in (ROOT / "README.zh-CN.md").read_text(encoding="utf-8"):
+        pages.add("README.zh-CN")
+    return pages
+
+
+def test_the_chinese_search_index_holds_the_glossary_terms(built):
+    """Sphinx splits Chinese into words with jieba (the site extra), taught the
+    glossary's terms by site/sgdlab_site.py; without them 学习率 is cut into 学习 / 率
+    and no page is found for it."""
+    index = search_index(built)
+    docnames = index["docnames"]
+    for term in SEARCH_TERMS:
+        assert term in index["terms"], f"{term} is not in the Chinese search index"
+        # a page whose section title holds the term is listed under titleterms only
+        found = set()
+        for kind in ("terms", "titleterms"):
+            pages = index[kind].get(term, [])
+            found |= {docnames[i] for i in ([pages] if isinstance(pages, int) else pages)}
+        expected = chinese_pages_using(term)
+        assert len(expected) >= 3, (term, expected)
+        assert expected <= found, (term, sorted(expected - found))
+        for docname in found:  # and every page it leads to is Chinese and uses the term
+            assert docname.startswith(("notebooks/zh/", "exercises/zh/", "README.zh-CN")), \
+                (term, docname)
+            assert term in (built / "zh" / f"{docname}.html").read_text(encoding="utf-8"), \
+                (term, docname)
+    assert "gradient" in search_index(built, edition=".")["terms"], "English search"
+
+
+@needs_chromium
+def test_searching_a_chinese_term_on_the_chinese_search_page_finds_its_notebooks(
+        browser, served):
+    term = SEARCH_TERMS[0]
+    page = browser.new_page()
+    try:
+        page.goto(served.url(f"zh/search.html?q={quote(term)}"))
+        page.wait_for_function("() => Search._pulse_status === -1 && document.querySelector("
+                               "'#search-results .search-summary')?.innerText")
+        hrefs = page.eval_on_selector_all("#search-results ul.search li > a",
+                                          "links => links.map(a => a.getAttribute('href'))")
+        summary = page.inner_text("#search-results .search-summary")
+    finally:
+        page.close()
+    listed = {urlsplit(h).path.removesuffix(".html") for h in hrefs}
+    notebooks = {p for p in chinese_pages_using(term) if p.startswith("notebooks/zh/")}
+    assert len(notebooks) >= 3, notebooks
+    assert notebooks <= listed, (summary, sorted(notebooks - listed))
+    assert all(p.startswith(("notebooks/zh/", "exercises/zh/", "README.zh-CN"))
+               for p in listed), listed
 
 
 #: Browsers checking pages at the same time (the pages of both editions are shared out).
