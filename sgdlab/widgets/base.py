@@ -132,9 +132,7 @@ class Explorer:
                 pixels = canvas.copy_from_bbox(box)
             else:
                 canvas.restore_region(pixels)
-            self._stamps[which] = pixels  # the most recent last
-            while len(self._stamps) > self.KEPT_STAMPS:
-                del self._stamps[next(iter(self._stamps))]
+            keep_recent(self._stamps, which, pixels, self.KEPT_STAMPS)
 
     def overlay(self, *artists) -> None:
         """Declare, in ``setup``, fixed artists that lie on top of the changing ones: a
@@ -160,13 +158,9 @@ class Explorer:
         """The pixels of everything neither animated nor an overlay, and the overlays'
         own pixels, for the current background key: drawn once per key, then kept."""
         key = self.background_key()
-        if key in self._backgrounds:
-            self._backgrounds[key] = self._backgrounds.pop(key)  # the most recent last
-        else:
-            self._backgrounds[key] = self._draw_background()
-        while len(self._backgrounds) > max(self.KEPT_BACKGROUNDS, 1):
-            del self._backgrounds[next(iter(self._backgrounds))]
-        return self._backgrounds[key]
+        background = self._backgrounds.pop(key, None) or self._draw_background()
+        keep_recent(self._backgrounds, key, background, max(self.KEPT_BACKGROUNDS, 1))
+        return background
 
     def _draw_background(self) -> tuple[Any, list]:
         canvas = FigureCanvasAgg(self.fig)
@@ -231,9 +225,7 @@ class Explorer:
                 self.result = self.compute(**self.values)
                 self.status.value = self.draw(self.result)
                 png = self._png()
-            self._drawn[key] = (self.result, png)  # the most recent last
-            while len(self._drawn) > self.CACHED_SETTINGS:
-                del self._drawn[next(iter(self._drawn))]
+            keep_recent(self._drawn, key, (self.result, png), self.CACHED_SETTINGS)
             self.image.value = png
             self.error = None
         except Exception as exc:  # shown to the learner, kept for the tests
@@ -265,6 +257,15 @@ class Explorer:
         if self.status.value:
             bundle["text/plain"] = status_text(self.status.value)
         return bundle
+
+
+def keep_recent(cache: dict, key: Hashable, value: Any, most: int) -> None:
+    """Store ``cache[key] = value`` as the most recent entry, dropping the oldest beyond
+    ``most`` (a dict keeps insertion order, so the first entry is the oldest)."""
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > most:
+        del cache[next(iter(cache))]
 
 
 def png_bytes(canvas: FigureCanvasAgg) -> bytes:
