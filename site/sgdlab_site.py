@@ -380,6 +380,14 @@ def language_switch(app: Sphinx, pagename: str, templatename: str, context: dict
                                 "title": edition.words["switch_title"]}
 
 
+def fix_search_pulse(app: Sphinx, pagename: str, templatename: str, context: dict,
+                     doctree) -> None:
+    """On the search page, stop its "searching" dots when the search is done
+    (``_static/search_pulse.js``: Sphinx's own never stop)."""
+    if pagename == "search":
+        app.add_js_file("search_pulse.js", loading_method="defer")
+
+
 def mathjax_dir() -> Path:
     """MathJax 3's folder inside the installed sphinx-mathjax-offline wheel."""
     for entry in metadata.files("sphinx-mathjax-offline") or ():
@@ -501,6 +509,7 @@ def setup(app: Sphinx) -> dict:
     app.add_transform(CoursePage)
     app.connect("doctree-read", drop_widget_state)
     app.connect("html-page-context", language_switch)
+    app.connect("html-page-context", fix_search_pulse)
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", write_entry_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -322,13 +322,19 @@ def test_searching_a_chinese_term_on_the_chinese_search_page_finds_its_notebooks
     page = browser.new_page()
     try:
         page.goto(served.url(f"zh/search.html?q={quote(term)}"))
-        page.wait_for_function("() => Search._pulse_status === -1 && document.querySelector("
+        # the summary is written once, when every result is listed
+        page.wait_for_function("() => document.querySelector("
                                "'#search-results .search-summary')?.innerText")
         hrefs = page.eval_on_selector_all("#search-results ul.search li > a",
                                           "links => links.map(a => a.getAttribute('href'))")
         summary = page.inner_text("#search-results .search-summary")
+        # and the "searching" dots stay stopped (site/_static/search_pulse.js): Sphinx's
+        # own pulse, scheduled every 500 ms, restarts after the search ends
+        page.wait_for_timeout(1300)
+        pulse, title = page.evaluate("() => [Search._pulse_status, Search.title.innerText]")
     finally:
         page.close()
+    assert pulse == -1 and not title.endswith("."), (pulse, title)
     listed = {urlsplit(h).path.removesuffix(".html") for h in hrefs}
     notebooks = {p for p in chinese_pages_using(term) if p.startswith("notebooks/zh/")}
     assert len(notebooks) >= 3, notebooks
