@@ -8,7 +8,7 @@ The names are those of notebook 08: ``"SGD"``, ``"momentum"`` (heavy ball, torch
 Example:
     >>> from sgdlab.objectives import Quadratic
     >>> q = Quadratic(condition=10)
-    >>> best_lr, h, scores = tune_lr(q, [1.0, 1.0], "Adam", [0.01, 0.1, 1.0], steps=100)
+    >>> best_lr, h, scores = tune_lr(q, [1.0, 1.0], "Adam", [0.01, 0.1, 1.0], steps=300)
     >>> best_lr
     0.1
 """

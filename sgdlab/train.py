@@ -220,7 +220,7 @@ def run(problem, w0, lr, *, steps: int | None = None, epochs: int | None = None,
 
     Example:
         >>> from sgdlab.objectives import Quadratic
-        >>> h = run(Quadratic(condition=10), [1.0, 1.0], lr=0.5, steps=100)
+        >>> h = run(Quadratic(condition=10), [1.0, 1.0], lr=1.0, steps=100)
         >>> bool(h.full_loss[-1] < 1e-6), h.diverged
         (True, False)
     """

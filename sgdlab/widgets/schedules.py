@@ -85,7 +85,7 @@ class ScheduleExplorer(Explorer):
     Example:
         >>> explorer = ScheduleExplorer(steps=200)
         >>> explorer.set(schedule="cosine", lr=0.05)
-        >>> explorer.result.lrs[0], explorer.result.history.diverged
+        >>> float(explorer.result.lrs[0]), explorer.result.history.diverged
         (0.05, False)
     """
 
