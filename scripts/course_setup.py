@@ -459,6 +459,26 @@ def lab_command(python: Path, workspace: Path, rest: list[str], lang: str = "en"
     return cmd + rest
 
 
+#: Most pytest-xdist workers ``course.py test`` starts, whatever the CPU count: each
+#: runs its own notebook kernels, servers and browser (about 1 GB at its peak).
+MAX_TEST_WORKERS = 4
+#: Arguments by which the learner chooses how pytest runs, or debugs: left alone.
+_OWN_RUNNER = ("-n", "--numprocesses", "--dist", "--pdb", "--trace", "no:xdist")
+
+
+def pytest_args(rest: list[str], cpus: int | None = None) -> list[str]:
+    """``course.py test``'s pytest arguments: the learner's ``rest``, after one
+    pytest-xdist worker per CPU (at most :data:`MAX_TEST_WORKERS`) that takes whole files
+    (``--dist loadfile``: a notebook's cells run in order, in one kernel). Nothing is
+    added on one CPU, or when ``rest`` picks the workers itself (``-n 0`` runs in one
+    process), turns xdist off (``-p no:xdist``) or debugs (``--pdb``, ``--trace``)."""
+    cpus = (os.cpu_count() or 1) if cpus is None else cpus
+    workers = min(cpus, MAX_TEST_WORKERS)
+    own = any(arg.startswith(_OWN_RUNNER) for arg in rest)
+    return list(rest) if own or workers < 2 else ["-n", str(workers), "--dist", "loadfile",
+                                                   *rest]
+
+
 def _replace_process(cmd: list[str]) -> int:
     """Run ``cmd`` in place of this process where the OS allows it, so that Ctrl-C or a
     terminate reaches it directly and nothing is left behind; elsewhere wait for it."""
@@ -519,7 +539,7 @@ def main(argv: list[str]) -> int:
             python = ensure_environment("test")
             ensure_node_tools()
             os.chdir(ROOT)
-            return _replace_process([str(python), "-m", "pytest", *rest])
+            return _replace_process([str(python), "-m", "pytest", *pytest_args(rest)])
         if command == "site":
             python = ensure_environment("site")
             os.chdir(ROOT)

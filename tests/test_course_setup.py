@@ -364,3 +364,35 @@ def test_site_command_sets_up_the_site_extra_then_builds(monkeypatch, tmp_path):
     assert calls == [("env", "site"),
                      ("run", [str(fake), str(ROOT / "scripts" / "build_site.py"), "--out",
                               "x"])]
+
+
+def test_test_command_shares_the_suite_out_by_file_unless_told_otherwise():
+    """`course.py test` runs pytest with a pytest-xdist worker per CPU (at most 4), each
+    taking whole files, so that a notebook's cells stay in one kernel; the learner's own
+    choice of workers, or a debugger, wins; one CPU gets plain pytest."""
+    args = course_setup.pytest_args
+    assert args([], cpus=2) == ["-n", "2", "--dist", "loadfile"]
+    assert args(["tests/test_optim.py", "-x"], cpus=16) == [
+        "-n", str(course_setup.MAX_TEST_WORKERS), "--dist", "loadfile",
+        "tests/test_optim.py", "-x"]
+    assert args(["--nbval-lax"], cpus=2)[:2] == ["-n", "2"]  # not mistaken for -n
+    for own in (["-n", "0"], ["-n3"], ["--numprocesses=2"], ["--dist", "load"],
+                ["-p", "no:xdist"], ["--pdb"], ["--trace"]):
+        assert args(own, cpus=8) == own, own
+    assert args(["-q"], cpus=1) == ["-q"]
+
+
+def test_test_command_passes_the_workers_to_pytest(monkeypatch, tmp_path):
+    calls = []
+    fake = tmp_path / "python"
+    monkeypatch.setattr(course_setup, "ensure_environment",
+                        lambda extra="": calls.append(("env", extra)) or fake)
+    monkeypatch.setattr(course_setup, "ensure_node_tools", lambda: None)
+    monkeypatch.setattr(course_setup, "_replace_process",
+                        lambda cmd: calls.append(("run", cmd)) or 0)
+    monkeypatch.setattr(course_setup.os, "cpu_count", lambda: 2)
+    monkeypatch.chdir(tmp_path)
+    assert course_setup.main(["test", "-q"]) == 0
+    assert calls == [("env", "test"),
+                     ("run", [str(fake), "-m", "pytest", "-n", "2", "--dist", "loadfile",
+                              "-q"])]
